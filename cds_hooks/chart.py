@@ -1,0 +1,87 @@
+"""How a service reads the patient's chart: the `Chart` protocol, and an in-memory chart over a Bundle.
+
+The service layer implements `Chart` with the request's prefetch and the EHR's FHIR server; the
+offline `evaluate` command and the core's tests use `BundleChart`. Either way the decision sees the
+same shapes: a prefetch key answers with a resource (often a searchset Bundle), `None` when the
+record holds no such data, or `Unavailable` when it could not be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from cds_hooks.models import JSON
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A read that failed (timeout, server error, garbage); the decision treats it as unknown."""
+
+    reason: str
+
+
+ChartValue = JSON | None | Unavailable
+
+
+class Chart(Protocol):
+    """The patient's record as a service may read it during one hook call."""
+
+    def get(self, keys: Sequence[str]) -> Mapping[str, ChartValue]:
+        """Return the value of each query key (prefetch first, else read); raises DataUnavailable."""
+        ...
+
+    def read(self, references: Sequence[str]) -> Mapping[str, ChartValue]:
+        """Return each 'Type/id' resource; None when it does not exist."""
+        ...
+
+
+def searchset(resources: Iterable[JSON]) -> JSON:
+    """Return a searchset Bundle holding `resources`."""
+    entries = [{"resource": r, "search": {"mode": "match"}} for r in resources]
+    return {"resourceType": "Bundle", "type": "searchset", "total": len(entries), "entry": entries}
+
+
+def bundle_resources(bundle: JSON | None) -> list[JSON]:
+    """Return the resources of a Bundle's entries (skipping malformed entries), or [bundle] if not a Bundle."""
+    if not isinstance(bundle, dict):
+        return []
+    if bundle.get("resourceType") != "Bundle":
+        return [bundle] if isinstance(bundle.get("resourceType"), str) else []
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return []
+    resources = (e.get("resource") for e in entries if isinstance(e, dict))
+    return [r for r in resources if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
+
+
+def query_resource_type(template: str) -> str:
+    """Return the resource type a prefetch template reads ('Observation?...' -> 'Observation')."""
+    return template.split("?", 1)[0].split("/", 1)[0]
+
+
+class BundleChart:
+    """A Chart over one patient's resources held in memory (a FHIR Bundle), for offline evaluation."""
+
+    def __init__(self, resources: Iterable[JSON], queries: Mapping[str, str]) -> None:
+        self._resources = [r for r in resources if isinstance(r, dict)]
+        self._queries = dict(queries)
+        self._by_ref = {f"{r.get('resourceType')}/{r.get('id')}": r for r in self._resources if r.get("id")}
+
+    def get(self, keys: Sequence[str]) -> Mapping[str, ChartValue]:
+        """Return, per key, the resources of the key's resource type (a read template gives one resource)."""
+        result: dict[str, ChartValue] = {}
+        for key in keys:
+            template = self._queries[key]
+            rtype = query_resource_type(template)
+            matches = [r for r in self._resources if r.get("resourceType") == rtype]
+            if "?" not in template:
+                result[key] = matches[0] if matches else None
+            else:
+                result[key] = searchset(matches)
+        return result
+
+    def read(self, references: Sequence[str]) -> Mapping[str, ChartValue]:
+        """Return each referenced resource held in memory, None when absent."""
+        return {ref: self._by_ref.get(ref) for ref in references}
