@@ -1,0 +1,138 @@
+"""Typed facts extracted from the record, each with the evidence that supports it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, TypeVar
+
+from cds_hooks.models import JSON
+
+Side = Literal["left", "right"]
+Sex = Literal["male", "female", "other"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One resource that decided something: 'Type/id', its date and the value read from it."""
+
+    reference: str
+    date: date | None
+    value: str
+
+    def to_json(self) -> JSON:
+        """Return the machine-readable form (date omitted when unknown)."""
+        out: JSON = {"reference": self.reference, "value": self.value}
+        if self.date is not None:
+            out["date"] = self.date.isoformat()
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A clinical finding documented present or absent (contract §2)."""
+
+    name: str
+    present: bool
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class CodedFact:
+    """A coded observation value (onset site or pattern, report conclusion)."""
+
+    codes: frozenset[tuple[str, str]]
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class MuscleGrade:
+    """MRC grade (0-5) of one muscle on one side."""
+
+    muscle: str
+    side: Side | None
+    grade: float
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class SumScore:
+    """An MRC sum score with its instrument (code and maximum)."""
+
+    instrument: tuple[str, str, float | None]
+    score: float
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class LabResult:
+    """A lab value in canonical units (None when unknown) with its own limits and interpretation."""
+
+    value: float | None
+    high: float | None
+    interpretation: frozenset[tuple[str, str]]
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class MotorSegment:
+    """One motor nerve segment with distal and proximal stimulation (contract §5)."""
+
+    nerve: str | None
+    side: Side | None
+    distal_site: str | None
+    proximal_site: str | None
+    amplitude_distal: float | None
+    amplitude_proximal: float | None
+    area_distal: float | None
+    area_proximal: float | None
+    duration_distal: float | None
+    duration_proximal: float | None
+    lln: float | None
+    entrapment_site: bool | None
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class SensorySegment:
+    """A sensory nerve segment: normal (False) or abnormal (True) conduction."""
+
+    nerve: str | None
+    side: Side | None
+    abnormal: bool
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class EmgMuscle:
+    """EMG of one muscle on one side: abnormal (anything but normal) or not."""
+
+    muscle: str | None
+    side: Side | None
+    abnormal: bool
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """One IVIg administration or order in the history."""
+
+    evidence: Evidence
+
+
+T = TypeVar("T")
+
+
+def pick_latest(items: Iterable[T], when: Callable[[T], date | None]) -> T | None:
+    """Return the latest dated item (later wins ties by order); undated only when nothing is dated."""
+    dated: T | None = None
+    dated_when: date | None = None
+    undated: T | None = None
+    for item in items:
+        day = when(item)
+        if day is None:
+            undated = undated if undated is not None else item
+        elif dated_when is None or day >= dated_when:
+            dated, dated_when = item, day
+    return dated if dated is not None else undated

@@ -1,0 +1,164 @@
+"""Parse and validate the rules configuration (TOML text or a mapping) into typed `Rules`.
+
+Validation names the dotted key at fault (`RulesConfigError.field`): unknown keys, missing keys,
+wrong types and out-of-range values all stop loading. The core never reads files: the service reads
+`DEFAULT_RULES_RESOURCE` with importlib.resources and passes the text here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from cds_hooks.errors import RulesConfigError
+from cds_hooks.ivig.rules_model import Code, Rules, Thresholds
+
+DEFAULT_RULES_RESOURCE = ("cds_hooks.ivig", "rules.toml")
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+
+
+def merge_rules(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `base` deep-merged with `override`: tables merge key by key; arrays and values replace."""
+    merged: dict[str, Any] = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_rules(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_rules_text(text: str, override_text: str | None = None) -> Rules:
+    """Return the Rules of TOML `text`, optionally deep-merged with a site's override TOML text."""
+    base = _loads(text, "rules")
+    if override_text is not None:
+        base = merge_rules(base, _loads(override_text, "rules override"))
+    return parse_rules(base)
+
+
+def _loads(text: str, what: str) -> dict[str, Any]:
+    """Return the mapping of TOML text, raising RulesConfigError on a syntax error."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesConfigError(f"{what} is not valid TOML: {exc}", field="$") from exc
+
+
+def parse_rules(mapping: Mapping[str, Any]) -> Rules:
+    """Return validated Rules from a mapping; raise RulesConfigError naming the key at fault."""
+    local = mapping.get("local_system")
+    if not isinstance(local, str) or not local:
+        raise RulesConfigError("'local_system' must be a non-empty string", field="local_system")
+    rules = _build(Rules, mapping, "", local)
+    _check_consistency(rules)
+    return typing.cast(Rules, rules)
+
+
+def _build(cls: type[Any], raw: Any, path: str, local: str) -> Any:
+    """Return an instance of dataclass `cls` from `raw`, validating every key."""
+    if not isinstance(raw, Mapping):
+        raise RulesConfigError(f"'{path}' must be a table", field=path or "$")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in fields:
+            where = _join(path, str(key))
+            raise RulesConfigError(f"unknown key '{where}'", field=where)
+    values: dict[str, Any] = {}
+    for name, fld in fields.items():
+        where = _join(path, name)
+        if name not in raw:
+            raise RulesConfigError(f"missing key '{where}'", field=where)
+        values[name] = _convert(hints[name], raw[name], where, local)
+        _check_bounds(fld, values[name], where)
+    return cls(**values)
+
+
+def _join(path: str, key: str) -> str:
+    """Return the dotted path of `key` under `path`."""
+    return f"{path}.{key}" if path else key
+
+
+def _convert(hint: Any, value: Any, path: str, local: str) -> Any:
+    """Return `value` converted to the type `hint`, or raise RulesConfigError naming `path`."""
+    origin = typing.get_origin(hint)
+    if hint is Code:
+        return _parse_code(value, path, local)
+    if dataclasses.is_dataclass(hint):
+        return _build(typing.cast(type[Any], hint), value, path, local)
+    if origin is tuple:
+        item_hint = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise RulesConfigError(f"'{path}' must be an array", field=path)
+        return tuple(_convert(item_hint, v, f"{path}[{i}]", local) for i, v in enumerate(value))
+    if origin is Mapping:
+        value_hint = typing.get_args(hint)[1]
+        if not isinstance(value, Mapping):
+            raise RulesConfigError(f"'{path}' must be a table", field=path)
+        return {str(k): _convert(value_hint, v, _join(path, str(k)), local) for k, v in value.items()}
+    return _scalar(hint, value, path)
+
+
+def _scalar(hint: Any, value: Any, path: str) -> Any:
+    """Return a validated str, int, float or bool."""
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, float) and isinstance(value, bool):
+        raise RulesConfigError(f"'{path}' must be {_TYPE_NAMES[hint]}", field=path)
+    if not isinstance(value, hint):
+        raise RulesConfigError(f"'{path}' must be {_TYPE_NAMES.get(hint, str(hint))}", field=path)
+    if hint is str and not value.strip():
+        raise RulesConfigError(f"'{path}' must not be empty", field=path)
+    return value
+
+
+def _parse_code(value: Any, path: str, local: str) -> Code:
+    """Return the Code of 'system|code' (a bare code is in the local system)."""
+    if not isinstance(value, str) or not value.strip():
+        raise RulesConfigError(f"'{path}' must be a 'system|code' string", field=path)
+    if "|" not in value:
+        return Code(local, value.strip())
+    system, _, code = value.partition("|")
+    if not system.strip() or not code.strip() or "|" in code:
+        raise RulesConfigError(f"'{path}' must be a 'system|code' string, got '{value}'", field=path)
+    return Code(system.strip(), code.strip())
+
+
+def _check_bounds(fld: dataclasses.Field[Any], value: Any, path: str) -> None:
+    """Raise when a number lies outside the field's declared bounds."""
+    lo, hi = fld.metadata.get("min"), fld.metadata.get("max")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        bounds = f">= {lo}" + (f" and <= {hi}" if hi is not None else "")
+        raise RulesConfigError(f"'{path}' must be {bounds}, got {value}", field=path)
+
+
+def _check_consistency(rules: Rules) -> None:
+    """Raise when keys contradict each other (names used in tables must be declared)."""
+    anatomy = rules.anatomy
+    for i, nerve in enumerate(anatomy.upper_limb_nerves):
+        if nerve not in anatomy.nerves:
+            raise RulesConfigError(f"unknown nerve '{nerve}'", field=f"anatomy.upper_limb_nerves[{i}]")
+    for nerve in anatomy.default_lln_mv:
+        if nerve not in anatomy.nerves:
+            raise RulesConfigError(f"unknown nerve '{nerve}'", field=f"anatomy.default_lln_mv.{nerve}")
+    for i, seg in enumerate(anatomy.entrapment_segments):
+        if seg.nerve not in anatomy.nerves:
+            where = f"anatomy.entrapment_segments[{i}].nerve"
+            raise RulesConfigError(f"unknown nerve '{seg.nerve}'", field=where)
+    t: Thresholds = rules.thresholds
+    if t.cb_probable_long_area_reduction > t.cb_definite_area_reduction:
+        raise RulesConfigError(
+            "probable long-segment reduction must not exceed the definite reduction",
+            field="thresholds.cb_probable_long_area_reduction",
+        )
+    for name, table in dataclasses.asdict(rules.units).items():
+        for unit, factor in table.items():
+            if factor <= 0:
+                raise RulesConfigError(f"unit factor must be > 0, got {factor}", field=f"units.{name}.{unit}")

@@ -1,0 +1,1 @@
+"""The ivig-cds service: everything that touches the world (HTTP, FHIR server, store, configuration, CLI)."""

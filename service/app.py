@@ -1,0 +1,131 @@
+"""The Flask app factory: configuration, store, services and routes, wired once per process."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import hmac
+import os
+import secrets
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from cds_hooks.service_api import CdsService, ServiceRegistry
+from service.config import Config, ConfigError, build_config, load_config
+from service.errors import register_error_handlers
+from service.logs import configure_logging, log
+from service.store import Store
+
+
+@dataclass
+class Runtime:
+    """What every request of this process shares: configuration, services, store, FHIR read pool."""
+
+    config: Config
+    registry: ServiceRegistry
+    store: Store
+    rules_version: str | None
+    pseudonym_key: bytes = field(repr=False)
+    _executor: cf.ThreadPoolExecutor | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def executor(self) -> cf.ThreadPoolExecutor:
+        """Return this process's bounded pool for concurrent FHIR reads (created after any fork)."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = cf.ThreadPoolExecutor(
+                    max_workers=self.config.fhir.max_concurrency, thread_name_prefix="fhir-read"
+                )
+            return self._executor
+
+    def pseudonym(self, patient_id: str) -> str:
+        """Return the keyed pseudonym of a patient id (HMAC-SHA256), never reversible without the key."""
+        return hmac.new(self.pseudonym_key, patient_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def runtime() -> Runtime:
+    """Return the Runtime of the current app."""
+    rt: Runtime = current_app.extensions["ivig_cds"]
+    return rt
+
+
+def create_app(
+    config: Config | Mapping[str, Any] | None = None, *, services: Iterable[CdsService] | None = None
+) -> Flask:
+    """Return the configured Flask app; `config` is a Config, plain data, or None (file and environment)."""
+    cfg = _resolve_config(config)
+    configure_logging(cfg.service.log_level)
+    if services is None:
+        from service.rules_loading import load_product_services
+
+        service_list, rules_version = load_product_services(cfg)
+    else:
+        service_list, rules_version = list(services), None
+    store = Store(cfg.store_url())
+    store.create_schema()
+    app = Flask("ivig_cds")
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = cfg.service.max_body_bytes
+    app.extensions["ivig_cds"] = Runtime(
+        config=cfg,
+        registry=ServiceRegistry(service_list),
+        store=store,
+        rules_version=rules_version,
+        pseudonym_key=_pseudonym_key(cfg),
+    )
+    register_error_handlers(app)
+    _register_blueprints(app)
+    if not cfg.auth.required:
+        log.warning(
+            "client authentication is OFF (auth.required = false): for local development only",
+            extra={"event": "auth-disabled"},
+        )
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Attach the feature blueprints."""
+    from service.cors import init_cors
+    from service.feedback import bp as feedback_bp
+    from service.health import bp as health_bp
+    from service.hooks import bp as hooks_bp
+
+    app.register_blueprint(hooks_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(health_bp)
+    init_cors(app)
+
+
+def _resolve_config(config: Config | Mapping[str, Any] | None) -> Config:
+    """Return a validated Config from any accepted form."""
+    if isinstance(config, Config):
+        return config
+    if config is None:
+        return load_config()
+    return build_config(config)
+
+
+def _pseudonym_key(cfg: Config) -> bytes:
+    """Return the audit pseudonym key: configured, or (auth off only) a random key kept in the data dir."""
+    if cfg.store.pseudonym_secret is not None:
+        return cfg.store.pseudonym_secret.get_secret_value().encode()
+    if cfg.auth.required:
+        raise ConfigError("configuration key 'store.pseudonym_secret' is required when auth.required is true")
+    path = Path(cfg.service.data_dir) / "pseudonym.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"pseudonym key file {path} is damaged; remove it or set store.pseudonym_secret")
+    return key.encode()

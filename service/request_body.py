@@ -1,0 +1,45 @@
+"""Reading a request body: content type (415), size (413, via MAX_CONTENT_LENGTH), JSON syntax and sanity (400)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from cds_hooks.errors import InvalidRequest
+from service.errors import ServiceError
+
+MAX_DEPTH = 64
+MAX_ELEMENTS = 200_000
+_JSON_TYPES = ("application/json", "application/fhir+json")
+
+
+def parse_json_body() -> Any:
+    """Return the request's JSON body, or raise a 415/400/413 error naming the problem."""
+    if request.mimetype not in _JSON_TYPES:
+        raise ServiceError(415, "unsupported-media-type", "Content-Type must be application/json", "not-supported")
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InvalidRequest("request body is not valid JSON", field="$") from None
+    check_json_shape(body)
+    return body
+
+
+def check_json_shape(value: Any) -> None:
+    """Raise InvalidRequest when a JSON value nests deeper than MAX_DEPTH or holds over MAX_ELEMENTS items."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            raise InvalidRequest(f"request body nests deeper than {MAX_DEPTH} levels", field="$")
+        if count > MAX_ELEMENTS:
+            raise InvalidRequest(f"request body has more than {MAX_ELEMENTS} elements", field="$")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)

@@ -1,0 +1,48 @@
+"""`ivig-cds serve`: gunicorn, started in-process, one app per worker, settings documented in the README."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from service.config import Config
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application whose workers each build the Flask app from a validated Config."""
+
+    def __init__(self, config: Config, options: dict[str, Any]) -> None:
+        self._config = config
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Apply the gunicorn settings."""
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """Return the app for a worker."""
+        from service.app import create_app
+
+        return create_app(self._config)
+
+
+def gunicorn_options(host: str, port: int, workers: int, timeout: float) -> dict[str, Any]:
+    """Return gunicorn settings: sync workers with threads, worker timeout above the FHIR budget."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": 4,
+        "timeout": max(30, int(timeout * 3)),
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "max_requests": 10000,
+        "max_requests_jitter": 1000,
+    }

@@ -1,0 +1,234 @@
+"""The feedback, audit and JWT-replay store: SQLAlchemy Core over SQLite (default, WAL) or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from cds_hooks.models import Feedback
+
+metadata = MetaData()
+
+feedback_table = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(128), nullable=False),
+    Column("card_uuid", String(128), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("accepted_suggestions", Text, nullable=False),
+    Column("override_system", String(256)),
+    Column("override_code", String(128)),
+    Column("override_display", String(512)),
+    Column("user_comment", Text),
+    Column("outcome_timestamp", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_once"),
+)
+
+audit_table = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("service_id", String(128), nullable=False),
+    Column("hook_instance", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("outcome", String(64)),
+    Column("card_uuids", Text, nullable=False),
+    Column("rules_version", String(64)),
+    Column("duration_ms", Integer, nullable=False),
+    Column("patient_pseudonym", String(64)),
+    Column("client_issuer", String(512)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+jti_table = Table(
+    "seen_jti",
+    metadata,
+    Column("issuer", String(512), primary_key=True),
+    Column("jti", String(256), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class StoreError(Exception):
+    """The store could not be reached or written."""
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One hook call as the audit trail keeps it: no raw patient id, no token."""
+
+    service_id: str
+    hook_instance: str
+    status: int
+    outcome: str | None
+    card_uuids: list[str]
+    rules_version: str | None
+    duration_ms: int
+    patient_pseudonym: str | None
+    client_issuer: str | None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Feedback, audit and replay records in one SQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = _create_engine(url)
+
+    def create_schema(self) -> None:
+        """Create the tables if they do not exist."""
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot create the store schema: {exc.__class__.__name__}") from exc
+
+    def ping(self) -> bool:
+        """Return True when the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def save_feedback(self, service_id: str, items: list[Feedback]) -> int:
+        """Store feedback items idempotently; return how many were new."""
+        new = 0
+        with self.engine.begin() as conn:
+            for item in items:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(feedback_table).values(**_feedback_row(service_id, item)))
+                    new += 1
+                except IntegrityError:
+                    continue
+        return new
+
+    def load_feedback(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+        """Yield every stored feedback record (oldest first) as plain data for export."""
+        query = select(feedback_table).order_by(feedback_table.c.id)
+        if since is not None:
+            query = query.where(feedback_table.c.received_at >= since)
+        with self.engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                yield _feedback_export(row)
+
+    def save_audit(self, record: AuditRecord) -> None:
+        """Append one audit record."""
+        values = record.__dict__ | {"card_uuids": json.dumps(record.card_uuids), "created_at": _utcnow()}
+        with self.engine.begin() as conn:
+            conn.execute(insert(audit_table).values(**values))
+
+    def load_audit(self) -> list[dict[str, Any]]:
+        """Return every audit record, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(audit_table).order_by(audit_table.c.id)).mappings()
+            return [dict(row) | {"card_uuids": json.loads(row["card_uuids"])} for row in rows]
+
+    def save_jti_once(self, issuer: str, jti: str, expires_at: datetime) -> bool:
+        """Record a token id; return False when it was already seen and is unexpired (a replay)."""
+        now = _utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(delete(jti_table).where(jti_table.c.expires_at < now))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(jti_table).values(issuer=issuer, jti=jti, expires_at=expires_at))
+        except IntegrityError:
+            return False
+        return True
+
+    def purge_expired_jti(self) -> int:
+        """Delete expired token ids; return how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(jti_table).where(jti_table.c.expires_at < _utcnow())).rowcount
+
+
+def _feedback_row(service_id: str, item: Feedback) -> dict[str, Any]:
+    """Return the table row for one feedback item."""
+    reason = item.override_reason
+    coding = reason.reason if reason else None
+    return {
+        "service_id": service_id,
+        "card_uuid": item.card,
+        "outcome": item.outcome,
+        "accepted_suggestions": json.dumps(list(item.accepted_suggestions)),
+        "override_system": coding.system if coding else None,
+        "override_code": coding.code if coding else None,
+        "override_display": coding.display if coding else None,
+        "user_comment": reason.user_comment if reason else None,
+        "outcome_timestamp": item.outcome_timestamp,
+        "received_at": _utcnow(),
+    }
+
+
+def _feedback_export(row: Any) -> dict[str, Any]:
+    """Return one feedback row as the export's JSON object."""
+    received = row["received_at"]
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=UTC)
+    return {
+        "serviceId": row["service_id"],
+        "card": row["card_uuid"],
+        "outcome": row["outcome"],
+        "acceptedSuggestions": json.loads(row["accepted_suggestions"]),
+        "overrideReason": {
+            k: v
+            for k, v in {
+                "system": row["override_system"],
+                "code": row["override_code"],
+                "display": row["override_display"],
+                "userComment": row["user_comment"],
+            }.items()
+            if v is not None
+        },
+        "outcomeTimestamp": row["outcome_timestamp"],
+        "receivedAt": received.isoformat(),
+    }
+
+
+def _create_engine(url: str) -> Engine:
+    """Return an engine; SQLite files get their directory created, WAL mode and a busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, future=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, connect_args={"timeout": 15})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    return engine
