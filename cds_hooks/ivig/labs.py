@@ -1,0 +1,81 @@
+"""Extract laboratory facts: CK, anti-GM1 IgM and CSF protein (contract §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cds_hooks.ivig.facts import CodedFact, LabResult, pick_latest
+from cds_hooks.ivig.fhir_read import codings, dicts, has_code, quantity_value
+from cds_hooks.ivig.record import Record
+from cds_hooks.ivig.rules_model import Codes, Rules
+from cds_hooks.ivig.window import evidence_of, in_window
+from cds_hooks.models import JSON
+
+
+def _lab_observations(record: Record, codes: Codes, lookback: int | None) -> list[JSON]:
+    """Return the Observations coded `codes` within the lookback window."""
+    out = []
+    for obs in record.of_type("Observation"):
+        if has_code(obs.get("code"), codes) and in_window(evidence_of(obs, "").date, record.as_of, lookback):
+            out.append(obs)
+    return out
+
+
+def extract_lab(
+    record: Record, codes: Codes, units: Mapping[str, float], lookback: int | None
+) -> LabResult | None:
+    """Return the latest lab result coded `codes` (value None when its unit is not accepted)."""
+    results = [_lab_result(obs, units) for obs in _lab_observations(record, codes, lookback)]
+    return pick_latest(results, lambda r: r.evidence.date)
+
+
+def _lab_result(obs: JSON, units: Mapping[str, float]) -> LabResult:
+    """Return one lab result in canonical units, its reference high and interpretation codes."""
+    quantity = obs.get("valueQuantity")
+    value = quantity_value(quantity, units)
+    high = None
+    for rng in dicts(obs.get("referenceRange")):
+        high = quantity_value(_with_unit_of(rng.get("high"), quantity), units)
+        if high is not None:
+            break
+    interpretation = frozenset((c.system, c.code) for c in codings(obs.get("interpretation")))
+    label = _quantity_label(quantity)
+    return LabResult(value, high, interpretation, evidence_of(obs, label))
+
+
+def _with_unit_of(high: object, quantity: object) -> object:
+    """Return a reference `high` carrying the value's unit when it states none of its own."""
+    if not isinstance(high, dict) or not isinstance(quantity, dict):
+        return high
+    if high.get("code") or high.get("unit"):
+        return high
+    return {**high, "code": quantity.get("code"), "unit": quantity.get("unit")}
+
+
+def _quantity_label(quantity: object) -> str:
+    """Return 'value unit' of a Quantity for evidence display."""
+    if not isinstance(quantity, dict):
+        return "(no value)"
+    unit = quantity.get("unit") or quantity.get("code") or "(no unit)"
+    return f"{quantity.get('value')} {unit}"
+
+
+def extract_ck(record: Record, rules: Rules) -> LabResult | None:
+    """Return the latest CK in the CK lookback, in U/L."""
+    return extract_lab(record, rules.observations.ck, rules.units.ck, rules.thresholds.ck_lookback_days)
+
+
+def extract_csf_protein(record: Record, rules: Rules) -> LabResult | None:
+    """Return the latest CSF protein, in g/L."""
+    return extract_lab(record, rules.observations.csf_protein, rules.units.csf_protein, None)
+
+
+def extract_anti_gm1(record: Record, rules: Rules) -> CodedFact | None:
+    """Return the latest anti-GM1 IgM as its interpretation and value codes."""
+    facts = []
+    for obs in _lab_observations(record, rules.observations.anti_gm1, None):
+        codes = codings(obs.get("interpretation")) + codings(obs.get("valueCodeableConcept"))
+        if codes:
+            label = ", ".join(c.code for c in codes)
+            facts.append(CodedFact(frozenset((c.system, c.code) for c in codes), evidence_of(obs, label)))
+    return pick_latest(facts, lambda f: f.evidence.date)

@@ -1,0 +1,105 @@
+"""The patient's record as read for one decision: one `chart.get`, at most one batched `chart.read`.
+
+Searchset Bundles may carry `_include`d resources; they serve reference resolution. Report results
+and medication references not found in what was fetched are read in one batch (contract §5).
+Resources of other patients and with unusable statuses are dropped here (contract §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from cds_hooks.chart import Chart, ChartValue, Unavailable, bundle_resources
+from cds_hooks.ivig.fhir_read import (
+    belongs_to,
+    dicts,
+    reference_of,
+    reference_target,
+    relative_reference,
+    usable_status,
+)
+from cds_hooks.models import JSON
+
+_REFERENCE_FIELDS = {
+    "DiagnosticReport": "result",
+    "MedicationRequest": "medicationReference",
+    "MedicationAdministration": "medicationReference",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One patient's usable resources, plus an index of everything seen for reference resolution."""
+
+    patient_id: str
+    as_of: date
+    resources: tuple[JSON, ...]
+    index: Mapping[str, JSON]
+    patient: JSON | None = None
+    unavailable: frozenset[str] = field(default_factory=frozenset)
+
+    def of_type(self, resource_type: str) -> list[JSON]:
+        """Return the usable resources of one type, in record order."""
+        return [r for r in self.resources if r.get("resourceType") == resource_type]
+
+    def resolve(self, reference: str, holder: JSON | None = None) -> JSON | None:
+        """Return the resource a reference names: contained in `holder` ('#id') or seen in the record."""
+        if reference.startswith("#"):
+            wanted = reference[1:]
+            contained = dicts(holder.get("contained")) if holder else []
+            return next((c for c in contained if c.get("id") == wanted), None)
+        return self.index.get(relative_reference(reference))
+
+
+def read_record(
+    chart: Chart,
+    keys: Sequence[str],
+    patient_id: str,
+    as_of: date,
+    prior: Mapping[str, ChartValue] | None = None,
+) -> Record:
+    """Return the Record of `keys` (one chart.get for those not in `prior`, one chart.read at most)."""
+    values: dict[str, ChartValue] = dict(prior or {})
+    missing = [k for k in keys if k not in values]
+    if missing:
+        values.update(chart.get(missing))
+    unavailable = frozenset(k for k, v in values.items() if isinstance(v, Unavailable))
+    seen: dict[str, JSON] = {}
+    for value in values.values():
+        if isinstance(value, dict):
+            for resource in bundle_resources(value):
+                seen.setdefault(reference_of(resource), resource)
+    unresolved = _unresolved_references(seen)
+    if unresolved:
+        for value in chart.read(unresolved).values():
+            if isinstance(value, dict) and isinstance(value.get("resourceType"), str):
+                seen.setdefault(reference_of(value), value)
+    patient_value = values.get("patient")
+    patient = patient_value if isinstance(patient_value, dict) else None
+    usable = tuple(r for r in seen.values() if belongs_to(r, patient_id) and usable_status(r))
+    return Record(patient_id, as_of, usable, seen, patient, unavailable)
+
+
+def _unresolved_references(seen: Mapping[str, JSON]) -> list[str]:
+    """Return the 'Type/id' references of reports and medication orders not among `seen`."""
+    wanted: list[str] = []
+    for resource in seen.values():
+        name = _REFERENCE_FIELDS.get(str(resource.get("resourceType")))
+        if name is None:
+            continue
+        for ref in dicts(resource.get(name)):
+            target = reference_target(ref)
+            if target is None or target.startswith("#"):
+                continue
+            rel = relative_reference(target)
+            if rel not in seen and rel not in wanted and "/" in rel:
+                wanted.append(rel)
+    return wanted
+
+
+def extract_sex(record: Record) -> str:
+    """Return 'male', 'female' or 'other' from Patient.gender (other/unknown/missing -> 'other')."""
+    gender = record.patient.get("gender") if record.patient else None
+    return gender if gender in ("male", "female") else "other"

@@ -1,0 +1,111 @@
+"""Scope (clinical-rules §2): which draft orders are IVIg orders for an LMN indication.
+
+Out-of-scope answers need no chart read when the draft orders show it (non-IVIg medication,
+subcutaneous route, another stated indication). Only an IVIg order without a stated reason reads
+the `conditions` key first; a Medication or reason Condition not in the draft orders is read in
+one batch. A reasonReference that cannot be resolved counts as no stated reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from cds_hooks.chart import Chart, ChartValue, bundle_resources
+from cds_hooks.ivig.conditions import is_present
+from cds_hooks.ivig.fhir_read import belongs_to, dicts, has_code, reference_target, relative_reference
+from cds_hooks.ivig.medication import Resolver, is_ivig_order, is_subcutaneous, medication_reference
+from cds_hooks.ivig.rules_model import Rules
+from cds_hooks.models import JSON
+
+Indication = Literal["lmn", "other", "none"]
+CONDITIONS_KEY = "conditions"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The in-scope IVIg orders and the conditions read to decide it (if any)."""
+
+    orders: tuple[JSON, ...]
+    prior: Mapping[str, ChartValue]
+
+
+def extract_draft_orders(context: JSON, hook: str) -> list[JSON]:
+    """Return the draft orders the hook is about (order-select: only the selected ones)."""
+    orders = bundle_resources(context.get("draftOrders"))
+    if hook != "order-select":
+        return orders
+    selected = {relative_reference(s) for s in context.get("selections") or [] if isinstance(s, str)}
+    return [o for o in orders if f"{o.get('resourceType')}/{o.get('id')}" in selected]
+
+
+def evaluate_scope(context: JSON, hook: str, chart: Chart, rules: Rules) -> Scope:
+    """Return the in-scope IVIg orders of a hook call (empty when the service stays silent)."""
+    drafts = bundle_resources(context.get("draftOrders"))
+    selected = extract_draft_orders(context, hook)
+    candidates = [o for o in selected if o.get("resourceType") == "MedicationRequest"]
+    resolved = _local_index(drafts)
+    missing = [ref for o in candidates for ref in _wanted_references(o) if ref not in resolved]
+    if missing:
+        read = chart.read(list(dict.fromkeys(missing)))
+        resolved.update({k: v for k, v in read.items() if isinstance(v, dict)})
+
+    def resolve(ref: str, holder: JSON) -> JSON | None:
+        if ref.startswith("#"):
+            return next((c for c in dicts(holder.get("contained")) if c.get("id") == ref[1:]), None)
+        return resolved.get(relative_reference(ref))
+
+    ivig = [o for o in candidates if is_ivig_order(o, rules, resolve) and _route_in_scope(o, rules)]
+    stated = [(o, extract_indication(o, rules, resolve)) for o in ivig]
+    in_scope = [o for o, ind in stated if ind == "lmn"]
+    unstated = [o for o, ind in stated if ind == "none"]
+    prior: dict[str, ChartValue] = {}
+    if unstated:
+        prior = dict(chart.get([CONDITIONS_KEY]))
+        if _has_lmn_condition(prior.get(CONDITIONS_KEY), context, rules):
+            in_scope.extend(unstated)
+    return Scope(tuple(o for o in ivig if any(o is s for s in in_scope)), prior)
+
+
+def _local_index(drafts: Sequence[JSON]) -> dict[str, JSON]:
+    """Return the draft-order resources by 'Type/id'."""
+    return {f"{r.get('resourceType')}/{r.get('id')}": r for r in drafts if r.get("id")}
+
+
+def _wanted_references(order: JSON) -> list[str]:
+    """Return the non-contained medication and reason references of an order."""
+    refs = [medication_reference(order)] + [reference_target(r) for r in dicts(order.get("reasonReference"))]
+    return [relative_reference(r) for r in refs if r and not r.startswith("#")]
+
+
+def _route_in_scope(order: JSON, rules: Rules) -> bool:
+    """Return whether the route keeps the order in scope (subcutaneous only if configured)."""
+    return rules.thresholds.subcutaneous_in_scope or not is_subcutaneous(order, rules)
+
+
+def extract_indication(order: JSON, rules: Rules, resolve: Resolver) -> Indication:
+    """Return 'lmn', 'other' or 'none' from reasonCode and resolvable reasonReference Conditions."""
+    lmn = rules.indication.lmn
+    reasons = [r for r in dicts(order.get("reasonCode")) if dicts(r.get("coding"))]
+    for ref in dicts(order.get("reasonReference")):
+        target = reference_target(ref)
+        condition = resolve(target, order) if target else None
+        if isinstance(condition, dict):
+            reasons.append(condition.get("code") or {})
+    if any(has_code(r, lmn) for r in reasons):
+        return "lmn"
+    return "other" if reasons else "none"
+
+
+def _has_lmn_condition(value: ChartValue | None, context: JSON, rules: Rules) -> bool:
+    """Return whether the patient has an active, not refuted Condition in the LMN binding."""
+    patient_id = str(context.get("patientId", ""))
+    conditions = bundle_resources(value) if isinstance(value, dict) else []
+    return any(
+        c.get("resourceType") == "Condition"
+        and belongs_to(c, patient_id)
+        and has_code(c.get("code"), rules.indication.lmn)
+        and is_present(c)
+        for c in conditions
+    )
