@@ -70,7 +70,7 @@ class RequestChart:
                 assert isinstance(reason, Unavailable)
                 raise DataUnavailable(f"the patient's record could not be obtained: {reason.reason}")
             values.update(fetched)
-        return values
+        return {key: values[key] for key in keys}
 
     def read(self, references: Sequence[str]) -> Mapping[str, ChartValue]:
         """Return each referenced resource read from the FHIR server (Unavailable without one)."""
