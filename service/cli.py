@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
     serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    serve.add_argument(
+        "--dev", action="store_true", help="local development: client authentication off (logged as a warning)"
+    )
     _add_config(serve)
     serve.set_defaults(handler=_serve)
 
@@ -82,6 +85,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CliError("--workers must be at least 1")
     config = load_config(args.config)
+    if args.dev:
+        config = config.model_copy(update={"auth": config.auth.model_copy(update={"required": False})})
     create_app(config)  # fail fast in the master: configuration, rules, store schema, pseudonym key
     options = gunicorn_options(args.host, args.port, args.workers, config.fhir.budget_seconds)
     print(f"ivig-cds: serving on http://{args.host}:{args.port} with {args.workers} workers", file=sys.stderr)
