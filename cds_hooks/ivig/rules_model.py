@@ -48,6 +48,7 @@ class Thresholds:
     response_min_days: int = field(metadata=_bounds(0))
     response_baseline_window_days: int = field(metadata=_bounds(0))
     mrc_sum_mcid: float = field(metadata=_bounds(0))
+    mrc_normal_grade: float = field(metadata=_bounds(0))
     supportive_for_possible_mmn: int = field(metadata=_bounds(1, 3))
     hyperreflexia_excludes: bool
     subcutaneous_in_scope: bool

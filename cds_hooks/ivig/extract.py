@@ -1,0 +1,124 @@
+"""Extract every fact the assessment needs from a Record, in one typed bundle."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from cds_hooks.ivig.conditions import is_active, is_confirmed
+from cds_hooks.ivig.electro import (
+    extract_emg_muscles,
+    extract_motor_segments,
+    extract_report_conclusion,
+    extract_sensory_segments,
+)
+from cds_hooks.ivig.facts import (
+    CodedFact,
+    EmgMuscle,
+    Evidence,
+    Finding,
+    LabResult,
+    MotorSegment,
+    MuscleGrade,
+    SensorySegment,
+    Side,
+    SumScore,
+)
+from cds_hooks.ivig.fhir_read import has_code
+from cds_hooks.ivig.findings import extract_coded, extract_findings, extract_muscle_grades, extract_sum_scores
+from cds_hooks.ivig.labs import extract_anti_gm1, extract_ck, extract_csf_protein
+from cds_hooks.ivig.medication import is_ivig_order
+from cds_hooks.ivig.record import Record, extract_sex
+from cds_hooks.ivig.rules_model import Rules
+from cds_hooks.ivig.window import evidence_of, in_window
+from cds_hooks.models import JSON
+
+CONDITIONS_KEY = "conditions"
+_EXPOSURE_STATUS = {
+    "MedicationAdministration": frozenset({"completed", "in-progress"}),
+    "MedicationRequest": frozenset({"active", "completed"}),
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Every fact the criteria read, each with its evidence."""
+
+    findings: Mapping[str, Finding]
+    onset_site: CodedFact | None
+    onset_pattern: CodedFact | None
+    grades: Mapping[tuple[str, Side | None], MuscleGrade]
+    sum_scores: tuple[SumScore, ...]
+    ck: LabResult | None
+    sex: str
+    anti_gm1: CodedFact | None
+    csf_protein: LabResult | None
+    motor_segments: tuple[MotorSegment, ...]
+    sensory_segments: tuple[SensorySegment, ...]
+    emg_muscles: tuple[EmgMuscle, ...]
+    ncs_cb_conclusion: CodedFact | None
+    ncs_sensory_conclusion: CodedFact | None
+    emg_conclusion: CodedFact | None
+    als: tuple[Evidence, ...]
+    conditions_available: bool
+    exposures: tuple[Evidence, ...]
+
+
+def extract_facts(record: Record, rules: Rules, draft_ids: Collection[str] = ()) -> Facts:
+    """Return all facts of a record; `draft_ids` ('Type/id') are the orders being decided, not history."""
+    r = rules.reports
+    return Facts(
+        findings=extract_findings(record, rules),
+        onset_site=extract_coded(record, rules.observations.onset_site),
+        onset_pattern=extract_coded(record, rules.observations.onset_pattern),
+        grades=extract_muscle_grades(record, rules),
+        sum_scores=tuple(extract_sum_scores(record, rules)),
+        ck=extract_ck(record, rules),
+        sex=extract_sex(record),
+        anti_gm1=extract_anti_gm1(record, rules),
+        csf_protein=extract_csf_protein(record, rules),
+        motor_segments=tuple(extract_motor_segments(record, rules)),
+        sensory_segments=tuple(extract_sensory_segments(record, rules)),
+        emg_muscles=tuple(extract_emg_muscles(record, rules)),
+        ncs_cb_conclusion=extract_report_conclusion(
+            record, rules, r.ncs, r.cb_definite + r.cb_probable + r.cb_absent
+        ),
+        ncs_sensory_conclusion=extract_report_conclusion(
+            record, rules, r.ncs, r.sensory_normal + r.sensory_abnormal
+        ),
+        emg_conclusion=extract_report_conclusion(
+            record, rules, r.emg, r.emg_confined + r.emg_beyond + r.emg_normal
+        ),
+        als=extract_als(record, rules),
+        conditions_available=CONDITIONS_KEY not in record.unavailable,
+        exposures=extract_exposures(record, rules, draft_ids),
+    )
+
+
+def extract_als(record: Record, rules: Rules) -> tuple[Evidence, ...]:
+    """Return the active, confirmed Conditions of ALS (X-ALS)."""
+    return tuple(
+        evidence_of(c, "ALS, active, confirmed")
+        for c in record.of_type("Condition")
+        if has_code(c.get("code"), rules.indication.als)
+        and is_active(c)
+        and is_confirmed(c)
+        and in_window(evidence_of(c, "").date, record.as_of, None)
+    )
+
+
+def extract_exposures(record: Record, rules: Rules, draft_ids: Collection[str] = ()) -> tuple[Evidence, ...]:
+    """Return dated IVIg administrations (completed/in-progress) and orders (active/completed)."""
+
+    def resolve(ref: str, holder: JSON) -> JSON | None:
+        return record.resolve(ref, holder)
+
+    found = []
+    for rtype, statuses in _EXPOSURE_STATUS.items():
+        for res in record.of_type(rtype):
+            ev = evidence_of(res, f"IVIg {rtype}, {res.get('status')}")
+            if ev.reference in draft_ids or res.get("status") not in statuses or ev.date is None:
+                continue
+            if ev.date <= record.as_of and is_ivig_order(res, rules, resolve):
+                found.append(ev)
+    return tuple(sorted(found, key=lambda e: (e.date or record.as_of, e.reference)))
