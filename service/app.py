@@ -94,11 +94,13 @@ def _register_blueprints(app: Flask) -> None:
     from service.feedback import bp as feedback_bp
     from service.health import bp as health_bp
     from service.hooks import bp as hooks_bp
+    from service.metrics import init_metrics
 
     app.register_blueprint(hooks_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(health_bp)
     init_cors(app)
+    init_metrics(app)
 
 
 def _resolve_config(config: Config | Mapping[str, Any] | None) -> Config:

@@ -9,11 +9,12 @@ workers); `tenant` checked when configured. Every failure is a bare 401; the rea
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import jwt
-from flask import request
+from flask import current_app, request
 
 from service.config import ClientSection, Config
 from service.errors import Unauthorized
@@ -23,6 +24,9 @@ from service.store import Store
 
 ALLOWED_ALGORITHMS = ("ES384", "RS384")
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
+MAX_TOKEN_LIFETIME_SECONDS = 3600  # exp further ahead than this is refused (bounds the replay cache too)
+MAX_JTI_LENGTH = 256  # the replay table's column width
+MAX_TOKEN_LENGTH = 16_384
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,13 @@ class KeyRing:
             return self._sources[location]
 
 
-_KEYRING = KeyRing()
+def app_keyring() -> KeyRing:
+    """Return the current app's KeyRing (one per app, so apps in one process never share cached keys)."""
+    extensions = current_app.extensions
+    if "ivig_cds_keyring" not in extensions:
+        extensions["ivig_cds_keyring"] = KeyRing()
+    ring: KeyRing = extensions["ivig_cds_keyring"]
+    return ring
 
 
 def verify_client(config: Config, store: Store) -> ClientIdentity | None:
@@ -59,47 +69,73 @@ def verify_client(config: Config, store: Store) -> ClientIdentity | None:
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("missing bearer token")
+    if scheme.lower() != "bearer":
+        token = ""
+    # The audience is the public URL of the endpoint called, never derived from the Host header.
     audience = config.service.public_base_url + request.path
-    return verify_token(token.strip(), audience, config, store)
+    return verify_token(token.strip(), audience, config, store, app_keyring())
 
 
-def verify_token(token: str, audience: str, config: Config, store: Store) -> ClientIdentity:
+def verify_token(token: str, audience: str, config: Config, store: Store, keyring: KeyRing) -> ClientIdentity:
     """Return the client a token proves, or raise Unauthorized with the reason (logged, never sent)."""
     try:
-        identity = _verify(token, audience, config, store)
+        identity = _verify(token, audience, config, store, keyring)
     except Unauthorized as exc:
-        log.warning("client authentication failed", extra={"event": "auth-failed", "reason": exc.reason})
+        extra = {"event": "auth-failed", "reason": exc.reason, "iss": _configured_issuer(token, config)}
+        log.warning("client authentication failed", extra=extra)
         raise
     return identity
 
 
-def _verify(token: str, audience: str, config: Config, store: Store) -> ClientIdentity:
+def _configured_issuer(token: str, config: Config) -> str | None:
+    """Return the token's unverified `iss` when it names a configured client (else None: never echo input)."""
+    try:
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except (jwt.PyJWTError, ValueError, AttributeError):
+        return None
+    return issuer if any(c.issuer == issuer for c in config.auth.clients) else None
+
+
+def _verify(token: str, audience: str, config: Config, store: Store, keyring: KeyRing) -> ClientIdentity:
     """Return the verified identity; raise Unauthorized naming the failed check."""
+    if not token:
+        raise Unauthorized("no bearer token")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Unauthorized("token too long")
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise Unauthorized("token is not a JWT") from None
     alg, kid = header.get("alg"), header.get("kid")
-    if alg not in ALLOWED_ALGORITHMS:
+    if alg not in ALLOWED_ALGORITHMS:  # never none, never HMAC: checked before any key is looked at
         raise Unauthorized("algorithm not allowed")
-    if not isinstance(kid, str):
+    if not isinstance(kid, str) or not kid:
         raise Unauthorized("kid missing")
     client = _client_for(unverified.get("iss"), config)
-    key = _signing_key(client, header, kid)
-    if key.algorithm_name != alg:
-        raise Unauthorized("key does not match the token's algorithm")
+    key = _signing_key(client, header, kid, alg, keyring)
     claims = _decode(token, key, alg, audience, client, config)
     if client.tenant is not None and claims.get("tenant") != client.tenant:
         raise Unauthorized("tenant mismatch")
-    if not isinstance(claims["jti"], str) or not claims["jti"]:
-        raise Unauthorized("jti missing")
-    expires = datetime.fromtimestamp(claims["exp"], UTC)
-    if not store.save_jti_once(client.issuer, claims["jti"], expires):
+    jti = claims["jti"]
+    if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
+        raise Unauthorized("jti missing or malformed")
+    exp = _number(claims["exp"])
+    if exp > time.time() + MAX_TOKEN_LIFETIME_SECONDS:
+        raise Unauthorized("token lifetime too long")
+    # Keep the jti until the token can no longer pass `exp` (leeway included), else a token accepted
+    # within the leeway after its expiry could be replayed once its replay record was purged.
+    expires = datetime.fromtimestamp(exp + config.auth.leeway_seconds, UTC)
+    if not store.save_jti_once(client.issuer, jti, expires):
         raise Unauthorized("jti replayed")
     return ClientIdentity(client.issuer, tuple(client.fhir_servers), client.tenant)
+
+
+def _number(value: object) -> float:
+    """Return a numeric claim PyJWT already accepted as a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unauthorized("exp is not a number")
+    return float(value)
 
 
 def _client_for(issuer: object, config: Config) -> ClientSection:
@@ -110,25 +146,28 @@ def _client_for(issuer: object, config: Config) -> ClientSection:
     raise Unauthorized("unknown issuer")
 
 
-def _signing_key(client: ClientSection, header: dict[str, object], kid: str) -> jwt.PyJWK:
-    """Return the key for `kid` from the client's JWK Set, or from an allow-listed `jku`."""
+def _signing_key(
+    client: ClientSection, header: dict[str, object], kid: str, alg: str, keyring: KeyRing
+) -> jwt.PyJWK:
+    """Return the key for `kid` (bound to `alg`) from the client's JWK Set, or from an allow-listed `jku`."""
     jku = header.get("jku")
     try:
         if jku is not None:
+            # Compared with the allow-list before anything is fetched: an unlisted jku is never contacted.
             if not isinstance(jku, str) or jku not in client.jku_allowlist:
                 raise Unauthorized("jku not allow-listed")
-            source = _KEYRING.source(jku, is_file=False)
+            source = keyring.source(jku, is_file=False)
         elif client.jwks_file:
-            source = _KEYRING.source(client.jwks_file, is_file=True)
+            source = keyring.source(client.jwks_file, is_file=True)
         elif client.jwks_url:
-            source = _KEYRING.source(client.jwks_url, is_file=False)
+            source = keyring.source(client.jwks_url, is_file=False)
         else:
             raise Unauthorized("client has no JWK Set")
-        key = source.key(kid)
+        key = source.key(kid, alg)
     except JwksError as exc:
         raise Unauthorized(f"JWK Set unavailable: {exc}") from None
     if key is None:
-        raise Unauthorized("unknown kid")
+        raise Unauthorized("unknown kid, or its key does not fit the algorithm")
     return key
 
 
@@ -144,7 +183,14 @@ def _decode(
             audience=audience,
             issuer=client.issuer,
             leeway=config.auth.leeway_seconds,
-            options={"require": REQUIRED_CLAIMS, "verify_iat": True},
+            options={
+                "require": REQUIRED_CLAIMS,
+                "verify_iat": True,
+                "verify_exp": True,
+                "verify_aud": True,
+                "verify_iss": True,
+                "enforce_minimum_key_length": True,
+            },
         )
     except jwt.InvalidAudienceError:
         raise Unauthorized("wrong audience") from None

@@ -18,6 +18,7 @@ from cds_hooks.errors import DataUnavailable
 from cds_hooks.models import HookRequest
 from cds_hooks.prefetch import PrefetchState, classify_prefetch, render_template
 from service.fhir_client import Deadline, FhirClient, FhirError
+from service.metrics import FHIR_ERRORS, FHIR_READS
 
 _BUDGET_EXHAUSTED = "FHIR server did not answer within the time budget"
 
@@ -85,20 +86,28 @@ class RequestChart:
                 raise DataUnavailable(f"prefetch missing ({missing}) and no fhirServer to read it from")
             return {key: Unavailable("not in prefetch and no FHIR server to read it from") for key in relatives}
         client = self._client
-        futures = {
-            self._executor.submit(client.fetch_query, rel, self._deadline): key for key, rel in relatives.items()
-        }
+        futures = {self._executor.submit(self._timed_fetch, client, rel): key for key, rel in relatives.items()}
         self.stats.reads += len(futures)
         done, late = cf.wait(futures, timeout=self._deadline.remaining())
         results: dict[str, ChartValue] = {}
         for future in late:
             future.cancel()
             results[futures[future]] = Unavailable(_BUDGET_EXHAUSTED)
-            self.stats.failures.append("timeout")
+            self._failed("FhirTimeout")
         for future in done:
             try:
                 results[futures[future]] = future.result()
             except FhirError as exc:
                 results[futures[future]] = Unavailable(exc.reason)
-                self.stats.failures.append(type(exc).__name__)
+                self._failed(type(exc).__name__)
         return results
+
+    def _timed_fetch(self, client: FhirClient, relative: str) -> ChartValue:
+        """Return one read (pages merged), observing its latency."""
+        with FHIR_READS.time():
+            return client.fetch_query(relative, self._deadline)
+
+    def _failed(self, kind: str) -> None:
+        """Count one failed read."""
+        self.stats.failures.append(kind)
+        FHIR_ERRORS.labels(kind).inc()

@@ -87,11 +87,24 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.dev:
         config = config.model_copy(update={"auth": config.auth.model_copy(update={"required": False})})
+    _prepare_metrics_dir(config.service.data_dir)
     create_app(config)  # fail fast in the master: configuration, rules, store schema, pseudonym key
     options = gunicorn_options(args.host, args.port, args.workers, config.fhir.budget_seconds)
     print(f"ivig-cds: serving on http://{args.host}:{args.port} with {args.workers} workers", file=sys.stderr)
     GunicornServer(config, options).run()
     return 0
+
+
+def _prepare_metrics_dir(data_dir: str) -> None:
+    """Point prometheus-client's multiprocess mode at a fresh directory shared by the workers."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or Path(data_dir) / "metrics")
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
 
 def _feedback_export(args: argparse.Namespace) -> int:

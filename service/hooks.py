@@ -18,6 +18,7 @@ from service.auth import ClientIdentity, verify_client
 from service.chart_source import ReadStats, RequestChart
 from service.fhir_client import Deadline, FhirClient
 from service.logs import log
+from service.metrics import OUTCOMES
 from service.request_body import parse_json_body
 from service.ssrf import check_fhir_server
 from service.store import AuditRecord
@@ -117,6 +118,8 @@ def _audit(
         client_issuer=client.issuer if client else None,
     )
     rt.store.save_audit(record)
+    if outcome is not None:
+        OUTCOMES.labels(service_id, outcome).inc()
     extra: dict[str, Any] = {
         "event": "hook-call",
         "service": service_id,

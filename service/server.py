@@ -45,4 +45,12 @@ def gunicorn_options(host: str, port: int, workers: int, timeout: float) -> dict
         "loglevel": "warning",
         "max_requests": 10000,
         "max_requests_jitter": 1000,
+        "child_exit": _child_exit,
     }
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    """Let prometheus-client drop a dead worker's live gauges (multiprocess mode)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -233,3 +233,14 @@ def test_health_and_readiness(client: FlaskClient) -> None:
 
 def test_medication_request_draft_helper_is_a_medication_request() -> None:
     assert medication_request()["resourceType"] == "MedicationRequest"
+
+
+def test_metrics_count_requests_and_outcomes(client: FlaskClient) -> None:
+    body = sign_request(prefetch={"patient": PATIENT, "conditions": None})
+    client.post("/cds-services/test-order-sign", json=body)
+    client.post("/cds-services/made-up-id", json=body)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'ivig_cds_outcomes_total{outcome="counted",service="test-order-sign"}' in text
+    assert 'route="/cds-services/<service_id>",service="test-order-sign",status="200"' in text
+    assert 'service="unknown",status="404"' in text
+    assert "made-up-id" not in text
