@@ -1,4 +1,9 @@
-"""Structured logs: JSON lines with a fixed allow-list of fields, so no identifier, body or token can slip in."""
+"""Structured logs: JSON lines with a fixed allow-list of fields, so no identifier, body or token slips in.
+
+The message is the call's literal text: `%`-arguments are never interpolated (gunicorn's
+"Error handling request %s" would otherwise carry the URL and its query), and exception info and
+stack traces are dropped.
+"""
 
 from __future__ import annotations
 

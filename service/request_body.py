@@ -1,4 +1,9 @@
-"""Reading a request body: content type (415), size (413, via MAX_CONTENT_LENGTH), JSON syntax and sanity (400)."""
+"""Reading a request body: content type (415), size (413), JSON syntax and sanity (400).
+
+Size: Flask's MAX_CONTENT_LENGTH (service.max_body_bytes). Werkzeug refuses a Content-Length over the
+limit before reading any of the body, and stops a chunked body (which gunicorn marks
+`wsgi.input_terminated`) as soon as it passes the limit; either way the body is never held whole.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +23,21 @@ _JSON_TYPES = ("application/json", "application/fhir+json")
 def parse_json_body() -> Any:
     """Return the request's JSON body, or raise a 415/400/413 error naming the problem."""
     if request.mimetype not in _JSON_TYPES:
-        raise ServiceError(415, "unsupported-media-type", "Content-Type must be application/json", "not-supported")
+        raise ServiceError(
+            415, "unsupported-media-type", "Content-Type must be application/json", "not-supported"
+        )
     raw = request.get_data(cache=True)
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise InvalidRequest("request body is not valid JSON", field="$") from None
     check_json_shape(body)
     return body
+
+
+def _refuse_constant(name: str) -> Any:
+    """Refuse NaN and Infinity, which Python's json accepts but JSON does not allow."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def check_json_shape(value: Any) -> None:
