@@ -104,6 +104,10 @@ class Store:
     def __init__(self, url: str) -> None:
         self.engine = _create_engine(url)
 
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
     def create_schema(self) -> None:
         """Create the tables if they do not exist."""
         try:
@@ -195,24 +199,28 @@ def _feedback_export(row: Any) -> dict[str, Any]:
     received = row["received_at"]
     if received.tzinfo is None:
         received = received.replace(tzinfo=UTC)
-    return {
+    reason = {
+        k: v
+        for k, v in {
+            "system": row["override_system"],
+            "code": row["override_code"],
+            "display": row["override_display"],
+            "userComment": row["user_comment"],
+        }.items()
+        if v is not None
+    }
+    record = {
         "serviceId": row["service_id"],
         "card": row["card_uuid"],
         "outcome": row["outcome"],
         "acceptedSuggestions": json.loads(row["accepted_suggestions"]),
-        "overrideReason": {
-            k: v
-            for k, v in {
-                "system": row["override_system"],
-                "code": row["override_code"],
-                "display": row["override_display"],
-                "userComment": row["user_comment"],
-            }.items()
-            if v is not None
-        },
+        "overrideReason": reason,
         "outcomeTimestamp": row["outcome_timestamp"],
         "receivedAt": received.isoformat(),
     }
+    if not reason:
+        del record["overrideReason"]
+    return record
 
 
 def _create_engine(url: str) -> Engine:

@@ -1,0 +1,73 @@
+"""The store on SQLite and PostgreSQL: idempotent feedback, audit, shared JWT replay cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cds_hooks.models import Coding, Feedback, OverrideReasonFeedback
+from service.store import AuditRecord, Store
+
+
+@pytest.fixture
+def open_store(store_url: str) -> Iterator[Callable[[], Store]]:
+    opened: list[Store] = []
+
+    def factory() -> Store:
+        store = Store(store_url)
+        store.create_schema()
+        opened.append(store)
+        return store
+
+    yield factory
+    for store in opened:
+        store.close()
+
+
+def feedback(ts: str = "2026-11-25T10:00:00Z") -> Feedback:
+    return Feedback(
+        card="card-1",
+        outcome="overridden",
+        outcome_timestamp=ts,
+        override_reason=OverrideReasonFeedback(reason=Coding("urn:x", "specialist-recommendation", "Specialist"), user_comment="c"),
+    )
+
+
+def test_feedback_is_idempotent_and_exported(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    assert store.save_feedback("ivig-order-sign", [feedback(), feedback(), feedback("2026-11-25T11:00:00Z")]) == 2
+    assert store.save_feedback("ivig-order-sign", [feedback()]) == 0
+    records = list(store.load_feedback())
+    assert [r["outcomeTimestamp"] for r in records] == ["2026-11-25T10:00:00Z", "2026-11-25T11:00:00Z"]
+    assert records[0]["overrideReason"] == {"system": "urn:x", "code": "specialist-recommendation", "display": "Specialist", "userComment": "c"}
+    assert list(store.load_feedback(datetime.now(UTC) + timedelta(days=1))) == []
+
+
+def test_audit_round_trip(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    store.save_audit(AuditRecord("ivig-order-sign", "h-1", 200, "supported", ["u1", "u2"], "2026.11.0", 12, "ab12", "https://ehr"))
+    (row,) = store.load_audit()
+    assert row["card_uuids"] == ["u1", "u2"] and row["outcome"] == "supported" and row["patient_pseudonym"] == "ab12"
+
+
+def test_jti_replay_is_refused_across_store_instances(open_store: Callable[[], Store]) -> None:
+    first, second = open_store(), open_store()
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    assert first.save_jti_once("https://ehr", "jti-1", expires) is True
+    assert second.save_jti_once("https://ehr", "jti-1", expires) is False
+    assert second.save_jti_once("https://other-ehr", "jti-1", expires) is True
+
+
+def test_expired_jti_is_purged(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    store.save_jti_once("https://ehr", "old", datetime.now(UTC) - timedelta(seconds=1))
+    assert store.purge_expired_jti() == 1
+    assert store.save_jti_once("https://ehr", "old", datetime.now(UTC) + timedelta(minutes=1)) is True
+
+
+def test_ping_and_schema_creation_are_repeatable(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    store.create_schema()
+    assert store.ping() is True
