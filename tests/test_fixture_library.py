@@ -158,3 +158,8 @@ def test_generator_output_is_up_to_date(tmp_path: Path) -> None:
         assert names == sorted(p.name for p in (committed / directory.name).iterdir())
         _, mismatch, errors = filecmp.cmpfiles(directory, committed / directory.name, names, shallow=False)
         assert (mismatch, errors) == ([], []), f"{directory.name}: run python fixtures/build_scenarios.py"
+
+
+def test_readme_lists_every_scenario() -> None:
+    readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
+    assert [s.name for s in ALL if f"`{s.name}`" not in readme] == []
