@@ -214,6 +214,31 @@ class Anatomy:
 
 
 @dataclass(frozen=True)
+class OrderBinding:
+    """ServiceRequest codes for the tests an incomplete assessment suggests."""
+
+    ncs: Codes
+    ck: Codes
+    anti_gm1: Codes
+
+
+@dataclass(frozen=True)
+class OverrideReasonEntry:
+    """An override reason offered on cards (a local code with its display)."""
+
+    code: str
+    display: str
+
+
+@dataclass(frozen=True)
+class CardSettings:
+    """Card source label and override reasons."""
+
+    source_label: str
+    override_reasons: tuple[OverrideReasonEntry, ...]
+
+
+@dataclass(frozen=True)
 class Rules:
     """The whole versioned rules configuration."""
 
@@ -230,3 +255,5 @@ class Rules:
     interpretation: InterpretationBinding
     reports: ReportBinding
     anatomy: Anatomy
+    orders: OrderBinding
+    cards: CardSettings
