@@ -85,6 +85,11 @@ def create_app(
             "client authentication is OFF (auth.required = false): for local development only",
             extra={"event": "auth-disabled"},
         )
+    if cfg.service.as_of_date is not None:
+        log.warning(
+            "service.as_of_date is set: decisions use a fixed date (tests and demonstrations only)",
+            extra={"event": "fixed-date"},
+        )
     return app
 
 

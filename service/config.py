@@ -9,6 +9,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +33,7 @@ class ServiceSection(_Section):
     data_dir: str = ".data"
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    as_of_date: date | None = None  # tests and demonstrations only: decide as if today were this date
 
     @field_validator("public_base_url")
     @classmethod

@@ -65,7 +65,8 @@ def decide(
         rt.executor(),
         stats,
     )
-    env = Environment(as_of=datetime.now(UTC).date(), new_uuid=lambda: str(uuid.uuid4()))
+    as_of = rt.config.service.as_of_date or datetime.now(UTC).date()
+    env = Environment(as_of=as_of, new_uuid=lambda: str(uuid.uuid4()))
     return service.evaluate(hook_request, chart, env)
 
 
