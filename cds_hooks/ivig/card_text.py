@@ -118,7 +118,7 @@ def _evidence_cell(criterion: Criterion) -> str:
     ]
     if criterion.note:
         items.append(criterion.note)
-    return _cell("; ".join(items) or "none")
+    return _cell("; ".join(items) or "not documented")
 
 
 def build_criteria_table(assessment: Assessment) -> str:
@@ -142,7 +142,7 @@ def build_detail(assessment: Assessment) -> str:
             f"**Conduction block:** the neurophysiologist's coded conclusion ({block.reported}) is used; "
             f"it disagrees with the computation from the segment data ({block.computed})."
         )
-    unknown = [f"{c.id} ({c.title.lower()})" for c in assessment.criteria if c.status == "unknown"]
+    unknown = [f"{c.id} ({c.title})" for c in assessment.criteria if c.status == "unknown"]
     if unknown:
         parts.append("**Not documented:** " + "; ".join(unknown) + ".")
     statement = EFNS if outcome == "supported" else f"{SIMON} {EFNS}"

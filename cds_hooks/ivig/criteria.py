@@ -49,6 +49,7 @@ class Criterion:
     status: Status
     evidence: tuple[Evidence, ...] = ()
     note: str | None = None
+    level: str | None = None
 
     @property
     def title(self) -> str:
@@ -60,6 +61,8 @@ class Criterion:
         out: JSON = {"id": self.id, "status": self.status, "evidence": [e.to_json() for e in self.evidence]}
         if self.note:
             out["note"] = self.note
+        if self.level:
+            out["level"] = self.level
         return out
 
 
@@ -147,9 +150,10 @@ def evaluate_cb(block: ConductionBlock) -> Criterion:
             f"; the coded NCS conclusion ({block.reported}) disagrees with the computation ({block.computed})"
         )
     if block.status == "unknown":
-        return Criterion("CB", "unknown", evidence, "no NCS motor segment with proximal stimulation to judge")
+        note = "no NCS motor segment with proximal stimulation to judge"
+        return Criterion("CB", "unknown", evidence, note, block.status)
     status: Status = "met" if block.status in ("definite", "probable") else "not-met"
-    return Criterion("CB", status, evidence, note)
+    return Criterion("CB", status, evidence, note, block.status)
 
 
 def _unique(items: Iterable[Evidence]) -> tuple[Evidence, ...]:

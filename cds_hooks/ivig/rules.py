@@ -144,21 +144,24 @@ def _check_consistency(rules: Rules) -> None:
     anatomy = rules.anatomy
     for i, nerve in enumerate(anatomy.upper_limb_nerves):
         if nerve not in anatomy.nerves:
-            raise RulesConfigError(f"unknown nerve '{nerve}'", field=f"anatomy.upper_limb_nerves[{i}]")
+            where = f"anatomy.upper_limb_nerves[{i}]"
+            raise RulesConfigError(f"'{where}': unknown nerve '{nerve}'", field=where)
     for nerve in anatomy.default_lln_mv:
         if nerve not in anatomy.nerves:
-            raise RulesConfigError(f"unknown nerve '{nerve}'", field=f"anatomy.default_lln_mv.{nerve}")
+            where = f"anatomy.default_lln_mv.{nerve}"
+            raise RulesConfigError(f"'{where}': unknown nerve '{nerve}'", field=where)
     for i, seg in enumerate(anatomy.entrapment_segments):
         if seg.nerve not in anatomy.nerves:
             where = f"anatomy.entrapment_segments[{i}].nerve"
-            raise RulesConfigError(f"unknown nerve '{seg.nerve}'", field=where)
+            raise RulesConfigError(f"'{where}': unknown nerve '{seg.nerve}'", field=where)
     t: Thresholds = rules.thresholds
     if t.cb_probable_long_area_reduction > t.cb_definite_area_reduction:
         raise RulesConfigError(
-            "probable long-segment reduction must not exceed the definite reduction",
+            "'thresholds.cb_probable_long_area_reduction' must not exceed the definite reduction",
             field="thresholds.cb_probable_long_area_reduction",
         )
     for name, table in dataclasses.asdict(rules.units).items():
         for unit, factor in table.items():
             if factor <= 0:
-                raise RulesConfigError(f"unit factor must be > 0, got {factor}", field=f"units.{name}.{unit}")
+                where = f"units.{name}.{unit}"
+                raise RulesConfigError(f"'{where}': unit factor must be > 0, got {factor}", field=where)
