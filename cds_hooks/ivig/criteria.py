@@ -58,7 +58,9 @@ class Criterion:
 
     def to_json(self) -> JSON:
         """Return the machine-readable form (note omitted when absent)."""
-        out: JSON = {"id": self.id, "status": self.status, "evidence": [e.to_json() for e in self.evidence]}
+        out: JSON = {"id": self.id, "status": self.status}
+        if self.evidence:
+            out["evidence"] = [e.to_json() for e in self.evidence]
         if self.note:
             out["note"] = self.note
         if self.level:

@@ -35,7 +35,9 @@ def laterality(side: str) -> dict[str, Any]:
     return {"code": cc("laterality"), "valueCodeableConcept": cc(code, SNOMED)}
 
 
-def observation(oid: str, code: str, system: str = LOCAL, when: str = "2026-05-01", **extra: Any) -> dict[str, Any]:
+def observation(
+    oid: str, code: str, system: str = LOCAL, when: str = "2026-05-01", **extra: Any
+) -> dict[str, Any]:
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "id": oid,
@@ -48,11 +50,15 @@ def observation(oid: str, code: str, system: str = LOCAL, when: str = "2026-05-0
     return obs
 
 
-def finding_obs(oid: str, code: str, present: bool, system: str = SNOMED, when: str = "2026-05-01") -> dict[str, Any]:
+def finding_obs(
+    oid: str, code: str, present: bool, system: str = SNOMED, when: str = "2026-05-01"
+) -> dict[str, Any]:
     return observation(oid, code, system, when, valueBoolean=present)
 
 
-def condition(cid: str, code: str, system: str = SNOMED, clinical: str = "active", verification: str = "confirmed") -> dict[str, Any]:
+def condition(
+    cid: str, code: str, system: str = SNOMED, clinical: str = "active", verification: str = "confirmed"
+) -> dict[str, Any]:
     return {
         "resourceType": "Condition",
         "id": cid,
@@ -64,8 +70,15 @@ def condition(cid: str, code: str, system: str = SNOMED, clinical: str = "active
     }
 
 
-def ck(oid: str, value: float, unit: str = "U/L", when: str = "2026-05-01", high: float | None = None,
-       interpretation: str | None = None, **extra: Any) -> dict[str, Any]:
+def ck(
+    oid: str,
+    value: float,
+    unit: str = "U/L",
+    when: str = "2026-05-01",
+    high: float | None = None,
+    interpretation: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     obs = observation(oid, "2157-6", LOINC, when, valueQuantity={"value": value, "unit": unit, "code": unit})
     if high is not None:
         obs["referenceRange"] = [{"high": {"value": high, "unit": unit, "code": unit}}]
@@ -82,7 +95,9 @@ def patient(gender: str | None = "male") -> dict[str, Any]:
     return out
 
 
-def ivig_order(oid: str = "ivig1", reason: str | None = None, reason_system: str = SNOMED, **extra: Any) -> dict[str, Any]:
+def ivig_order(
+    oid: str = "ivig1", reason: str | None = None, reason_system: str = SNOMED, **extra: Any
+) -> dict[str, Any]:
     order: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "id": oid,
@@ -112,8 +127,17 @@ def segment(
     entrapment: bool | None = None,
 ) -> MotorSegment:
     return MotorSegment(
-        nerve=nerve, side="left", distal_site=distal, proximal_site=proximal,
-        amplitude_distal=amp[0], amplitude_proximal=amp[1], area_distal=area[0], area_proximal=area[1],
-        duration_distal=duration[0], duration_proximal=duration[1], lln=lln, entrapment_site=entrapment,
+        nerve=nerve,
+        side="left",
+        distal_site=distal,
+        proximal_site=proximal,
+        amplitude_distal=amp[0],
+        amplitude_proximal=amp[1],
+        area_distal=area[0],
+        area_proximal=area[1],
+        duration_distal=duration[0],
+        duration_proximal=duration[1],
+        lln=lln,
+        entrapment_site=entrapment,
         evidence=Evidence("Observation/seg", AS_OF, "segment"),
     )

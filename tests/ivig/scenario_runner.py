@@ -21,7 +21,9 @@ def scenario_dirs() -> list[Path]:
     """Return the complete scenario directories."""
     if not SCENARIOS.is_dir():
         return []
-    return sorted(d for d in SCENARIOS.iterdir() if (d / "scenario.json").is_file() and (d / "record.json").is_file())
+    return sorted(
+        d for d in SCENARIOS.iterdir() if (d / "scenario.json").is_file() and (d / "record.json").is_file()
+    )
 
 
 def run_scenario(path: Path, rules: Rules) -> tuple[dict[str, Any], HookResult]:

@@ -30,15 +30,54 @@ RANK = {"definite": 3, "probable": 2, "none": 1, "unknown": 0, "entrapment": 0}
         ({"area": (20.0, 14.0), "duration": (5.0, 6.6)}, "none"),  # long segment but dispersed
         ({"area": (20.0, 14.0), "duration": (None, None)}, "unknown"),
         ({"area": (None, None)}, "unknown"),  # amplitude_for_area off
-        ({"amp": (1.0, 0.3), "area": (20.0, 5.0), "nerve": "axillary", "distal": "axilla", "proximal": "erb-point"}, "none"),
-        ({"amp": (1.1, 0.3), "area": (20.0, 5.0), "nerve": "axillary", "distal": "axilla", "proximal": "erb-point"}, "definite"),
+        (
+            {
+                "amp": (1.0, 0.3),
+                "area": (20.0, 5.0),
+                "nerve": "axillary",
+                "distal": "axilla",
+                "proximal": "erb-point",
+            },
+            "none",
+        ),
+        (
+            {
+                "amp": (1.1, 0.3),
+                "area": (20.0, 5.0),
+                "nerve": "axillary",
+                "distal": "axilla",
+                "proximal": "erb-point",
+            },
+            "definite",
+        ),
         ({"amp": (0.8, 0.3), "area": (20.0, 5.0), "nerve": "median"}, "none"),  # 20% of 4.0 LLN = 0.8
         ({"amp": (0.81, 0.3), "area": (20.0, 5.0), "lln": 4.05}, "none"),  # own LLN: 0.81 == 20%
-        ({"amp": (1.2, 0.3), "area": (20.0, 5.0), "nerve": "ulnar", "distal": "wrist", "proximal": "below-elbow"}, "none"),  # 6.0 LLN
-        ({"amp": (1.21, 0.3), "area": (20.0, 5.0), "nerve": "ulnar", "distal": "wrist", "proximal": "below-elbow"}, "definite"),
+        (
+            {
+                "amp": (1.2, 0.3),
+                "area": (20.0, 5.0),
+                "nerve": "ulnar",
+                "distal": "wrist",
+                "proximal": "below-elbow",
+            },
+            "none",
+        ),  # 6.0 LLN
+        (
+            {
+                "amp": (1.21, 0.3),
+                "area": (20.0, 5.0),
+                "nerve": "ulnar",
+                "distal": "wrist",
+                "proximal": "below-elbow",
+            },
+            "definite",
+        ),
         ({"amp": (None, 0.3), "area": (20.0, 5.0)}, "unknown"),
         ({"distal": None}, "unknown"),
-        ({"area": (20.0, 14.0), "nerve": "tibial", "distal": "ankle", "proximal": "popliteal-fossa"}, "none"),  # not upper limb
+        (
+            {"area": (20.0, 14.0), "nerve": "tibial", "distal": "ankle", "proximal": "popliteal-fossa"},
+            "none",
+        ),  # not upper limb
     ],
 )
 def test_segment_verdicts(kwargs, expected):
@@ -115,8 +154,9 @@ sites = st.sampled_from(sorted(RULES.anatomy.site_rank))
 @given(areas, areas, durations, durations, factors, factors, nerves, sites, sites)
 def test_scaling_both_sites_never_changes_verdict(a_d, a_p, d_d, d_p, k, m, nerve, s1, s2):
     base = segment(nerve, s1, s2, area=(a_d, a_p), duration=(d_d, d_p))
-    scaled = dataclasses.replace(base, area_distal=a_d * k, area_proximal=a_p * k, duration_distal=d_d * m,
-                                 duration_proximal=d_p * m)
+    scaled = dataclasses.replace(
+        base, area_distal=a_d * k, area_proximal=a_p * k, duration_distal=d_d * m, duration_proximal=d_p * m
+    )
     assert evaluate_segment(base, RULES).status == evaluate_segment(scaled, RULES).status
 
 
