@@ -1,0 +1,100 @@
+"""A small threaded FHIR server for the benchmark: one scenario's record, a fixed delay on every read.
+
+    python bench/fhir_server.py --scenario definite-cb-median-forearm --port 8091 --delay-ms 5
+
+Serves `GET /fhir/<Type>/<id>` and `GET /fhir/<Type>?<search>` (see fhir_data.py) over HTTP/1.1
+keep-alive, one thread per connection; answers are serialised once per URL and cached, so the server
+spends its time sleeping (the simulated EHR latency), not computing. `GET /fhir/_stats` returns the
+number of reads served, so the benchmark can check the service really read from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fhir_data import FhirData
+from scenarios import load_record
+
+BASE_PATH = "/fhir"
+
+
+class FhirHandler(BaseHTTPRequestHandler):
+    """Answers reads and searches from the server's FhirData after the configured delay."""
+
+    protocol_version = "HTTP/1.1"
+    server: FhirBenchServer
+
+    def do_GET(self) -> None:
+        """Answer one read."""
+        if self.path == f"{BASE_PATH}/_stats":
+            self._send(200, json.dumps({"reads": self.server.reads}).encode())
+            return
+        time.sleep(self.server.delay)
+        with self.server.lock:
+            self.server.reads += 1
+        if not self.path.startswith(BASE_PATH + "/"):
+            self._send(404, b'{"resourceType":"OperationOutcome"}')
+            return
+        body = self.server.cached(self.path[len(BASE_PATH) + 1 :])
+        self._send(404, b'{"resourceType":"OperationOutcome"}') if body is None else self._send(200, body)
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/fhir+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet."""
+
+
+class FhirBenchServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer holding the data, the delay and a response cache."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], data: FhirData, delay: float) -> None:
+        super().__init__(address, FhirHandler)
+        self.data = data
+        self.delay = delay
+        self.reads = 0
+        self.lock = threading.Lock()
+        self._cache: dict[str, bytes | None] = {}
+
+    def cached(self, relative: str) -> bytes | None:
+        """Return the serialised answer for a relative URL (None: 404)."""
+        if relative not in self._cache:
+            answer = self.data.answer(relative)
+            self._cache[relative] = None if answer is None else json.dumps(answer).encode()
+        return self._cache[relative]
+
+
+def main() -> int:
+    """Run the server until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", required=True, help="directory name under fixtures/scenarios")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8091)
+    parser.add_argument("--delay-ms", type=float, default=5.0)
+    args = parser.parse_args()
+    server = FhirBenchServer((args.host, args.port), FhirData(load_record(args.scenario)), args.delay_ms / 1000)
+    print(f"bench FHIR server on http://{args.host}:{args.port}{BASE_PATH}", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
