@@ -1,0 +1,98 @@
+"""Every scenario of the library through the real hooks over HTTP, with no prefetch: every read,
+search, `_include`, page and reference goes over the wire to a real FHIR server.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.e2e.cds_service import CdsService
+from tests.e2e.fhir_server import FhirServer
+from tests.fixtures.library import FixtureScenario, load_scenarios
+
+pytestmark = pytest.mark.e2e
+
+SERVICE_OF_HOOK = {"order-select": "ivig-order-select", "order-sign": "ivig-order-sign"}
+ASSESSMENT_KEY = "org.ivig-cds.assessment"
+SCENARIOS = load_scenarios()
+
+
+def hook_body(scenario: FixtureScenario, fhir_server: FhirServer) -> dict[str, Any]:
+    """Return the scenario's hook request with fhirServer and fhirAuthorization and no prefetch."""
+    body = scenario.hook_request(hook_instance=str(uuid.uuid4()))
+    body["fhirServer"] = fhir_server.base_url
+    body["fhirAuthorization"] = {
+        "access_token": fhir_server.token,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "ivig-cds",
+        "patient": scenario.patient_id,
+    }
+    return body
+
+
+def outcome_of(response: dict[str, Any]) -> str | None:
+    """Return the outcome code of the answer (the first card's source.topic.code), None without cards."""
+    cards = response["cards"]
+    if not cards:
+        return None
+    topic = cards[0]["source"].get("topic")
+    return topic["code"] if topic else "card-without-topic"
+
+
+def criteria_statuses(assessment: dict[str, Any], expected: dict[str, str]) -> dict[str, str | None]:
+    """Return the status of each expected criterion (for CB its level: definite, probable, absent...)."""
+    by_id = {c["id"]: c for c in assessment["criteria"]}
+    found: dict[str, str | None] = {}
+    for criterion_id in expected:
+        criterion = by_id.get(criterion_id)
+        if criterion is None:
+            found[criterion_id] = None
+        elif criterion_id == "CB":
+            found[criterion_id] = criterion.get("level", criterion["status"])
+        else:
+            found[criterion_id] = criterion["status"]
+    return found
+
+
+def test_discovery_lists_both_services(cds: CdsService) -> None:
+    response = cds.get("/cds-services")
+    assert response.status_code == 200
+    services = {s["id"]: s for s in response.json()["services"]}
+    assert services["ivig-order-select"]["hook"] == "order-select"
+    assert services["ivig-order-sign"]["hook"] == "order-sign"
+    assert "observations" in services["ivig-order-sign"]["prefetch"]
+
+
+def test_unsigned_call_is_refused(cds: CdsService) -> None:
+    response = cds.session.get(cds.base_url + "/cds-services", timeout=30)
+    assert response.status_code == 401
+
+
+def test_library_is_loaded(fhir_server: FhirServer, scenarios: list[FixtureScenario]) -> None:
+    patients = {r["id"] for s in scenarios for r in s.resources() if r["resourceType"] == "Patient"}
+    assert fhir_server.count("Patient") == len(patients)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_scenario_outcome_over_fhir(
+    scenario: FixtureScenario, cds: CdsService, fhir_server: FhirServer
+) -> None:
+    body = hook_body(scenario, fhir_server)
+    response = cds.post(f"/cds-services/{SERVICE_OF_HOOK[scenario.meta['hook']]}", body)
+    assert response.status_code == 200, response.text[:2000]
+    answer = response.json()
+    assert outcome_of(answer) == scenario.expected_outcome, answer
+    if scenario.expected_outcome is None:
+        return
+    card = answer["cards"][0]
+    assessment = card["extension"][ASSESSMENT_KEY]
+    assert assessment["outcome"] == scenario.expected_outcome
+    assert assessment["asOf"] == scenario.meta["asOf"]
+    assert criteria_statuses(assessment, scenario.expected_criteria) == scenario.expected_criteria
+    call = cds.hook_calls().get(body["hookInstance"])
+    assert call is not None and call["fhir_reads"] > 0 and call["from_prefetch"] == 0, call
