@@ -89,6 +89,8 @@ def verify_token(token: str, audience: str, config: Config, store: Store, keyrin
 
 def _configured_issuer(token: str, config: Config) -> str | None:
     """Return the token's unverified `iss` when it names a configured client (else None: never echo input)."""
+    if not token.isascii():
+        return None
     try:
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
     except (jwt.PyJWTError, ValueError, AttributeError):
@@ -102,10 +104,12 @@ def _verify(token: str, audience: str, config: Config, store: Store, keyring: Ke
         raise Unauthorized("no bearer token")
     if len(token) > MAX_TOKEN_LENGTH:
         raise Unauthorized("token too long")
+    if not token.isascii():  # a compact JWS is base64url and dots only
+        raise Unauthorized("token is not a JWT")
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, ValueError):
         raise Unauthorized("token is not a JWT") from None
     alg, kid = header.get("alg"), header.get("kid")
     if alg not in ALLOWED_ALGORITHMS:  # never none, never HMAC: checked before any key is looked at
