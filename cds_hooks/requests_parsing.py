@@ -204,6 +204,8 @@ def _parse_override_reason(raw: Any, path: str) -> OverrideReasonFeedback | None
     if reason is not None:
         if not isinstance(reason, dict) or not isinstance(reason.get("code"), str):
             raise InvalidFeedback(f"field '{path}.reason' must be a Coding", field=f"{path}.reason")
+        if not isinstance(reason.get("display", ""), str | None):
+            raise InvalidFeedback(f"field '{path}.reason.display' must be a string", field=f"{path}.reason.display")
         coding = Coding(system=str(reason.get("system", "")), code=reason["code"], display=reason.get("display"))
     comment = raw.get("userComment")
     if comment is not None and not isinstance(comment, str):
