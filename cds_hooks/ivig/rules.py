@@ -16,6 +16,8 @@ from typing import Any
 from cds_hooks.errors import RulesConfigError
 from cds_hooks.ivig.rules_model import Code, Rules, Thresholds
 
+__all__ = ["DEFAULT_RULES_RESOURCE", "Rules", "merge_rules", "parse_rules", "parse_rules_text"]
+
 DEFAULT_RULES_RESOURCE = ("cds_hooks.ivig", "rules.toml")
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
