@@ -11,13 +11,10 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from service.cli_errors import CliError
 from service.config import ConfigError, load_config
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class CliError(Exception):
-    """A user-facing command failure with a one-line reason."""
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a trace
+        return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -2,23 +2,82 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
+
+from cds_hooks.errors import CdsError
+from cds_hooks.ivig.card_text import build_criteria_table_text
+from cds_hooks.ivig.offline import evaluate_bundle
+from service.cli_errors import CliError
+from service.config import load_config
+from service.rules_loading import load_rules
 
 
 def add_evaluate_parser(commands: Any) -> None:
     """Add `ivig-cds evaluate`."""
     evaluate = commands.add_parser(
-        "evaluate", help="assess a FHIR Bundle offline", description="Assess one patient's record offline."
+        "evaluate",
+        help="assess a FHIR Bundle offline",
+        description=(
+            "Assess one patient's record offline, exactly as the hooks would. The order assessed is "
+            "--order, else the Bundle's first draft MedicationRequest, else an IVIg order with no stated "
+            "reason (the problem list then decides scope)."
+        ),
     )
     evaluate.add_argument("bundle", metavar="BUNDLE.json", help="FHIR Bundle of one patient's record")
     evaluate.add_argument("--order", metavar="MEDICATIONREQUEST.json", help="the IVIg order to assess")
-    evaluate.add_argument("--as-of", metavar="YYYY-MM-DD", help="assessment date (default: today)")
-    evaluate.add_argument("--format", choices=["text", "json", "cards"], default="text", help="output format")
+    evaluate.add_argument("--as-of", metavar="YYYY-MM-DD", help="assessment date (default: today, UTC)")
+    evaluate.add_argument(
+        "--format",
+        choices=["text", "json", "cards"],
+        default="text",
+        help="text: criteria table; json: the assessment; cards: the CDS Hooks response",
+    )
     evaluate.add_argument("--config", metavar="FILE", help="configuration file (for the [rules] site override)")
     evaluate.set_defaults(handler=_evaluate)
 
 
 def _evaluate(args: Any) -> int:
-    from service.cli import CliError
+    """Print the assessment of a Bundle in the requested format."""
+    bundle = _read_resource(args.bundle, "Bundle")
+    order = _read_resource(args.order, "MedicationRequest") if args.order else None
+    as_of = _parse_date(args.as_of) if args.as_of else datetime.now(UTC).date()
+    rules = load_rules(load_config(args.config).rules.file)
+    try:
+        result = evaluate_bundle(bundle, rules, as_of, order=order)
+    except CdsError as exc:
+        raise CliError(f"{args.bundle}: {exc.message}") from None
+    if args.format == "text":
+        print(build_criteria_table_text(result.assessment))
+    elif args.format == "json":
+        print(json.dumps(result.assessment.to_json(), indent=2))
+    else:
+        print(json.dumps(result.response.to_json(), indent=2))
+    sys.stdout.flush()
+    return 0
 
-    raise CliError("evaluate is not available yet")
+
+def _read_resource(path: str, resource_type: str) -> dict[str, Any]:
+    """Return the FHIR resource of type `resource_type` in the JSON file at `path`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+    except (ValueError, RecursionError):
+        raise CliError(f"{path}: not valid JSON") from None
+    if not isinstance(data, dict) or data.get("resourceType") != resource_type:
+        raise CliError(f"{path}: expected a FHIR {resource_type}")
+    return data
+
+
+def _parse_date(text: str) -> date:
+    """Return the date given as YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--as-of must be YYYY-MM-DD, got {text!r}") from None

@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 
+from service.cli_errors import CliError
 from service.config import load_config
 
 
@@ -48,8 +49,6 @@ def add_store_parser(commands: Any, add_config: Callable[[argparse.ArgumentParse
 
 def _token_sign(args: argparse.Namespace) -> int:
     """Print a signed client JWT."""
-    from service.cli import CliError
-
     try:
         text = Path(args.key).read_text(encoding="utf-8")
     except OSError as exc:
@@ -67,8 +66,6 @@ def _token_sign(args: argparse.Namespace) -> int:
 
 def _private_key(text: str, kid: str | None, alg: str | None) -> tuple[Any, str, str]:
     """Return (key, kid, alg) from a JWK or PEM private key."""
-    from service.cli import CliError
-
     if text.lstrip().startswith("{"):
         try:
             jwk = jwt.PyJWK.from_dict(json.loads(text))
