@@ -1,8 +1,10 @@
 """Reading a request body: content type (415), size (413), JSON syntax and sanity (400).
 
 Size: Flask's MAX_CONTENT_LENGTH (service.max_body_bytes). Werkzeug refuses a Content-Length over the
-limit before reading any of the body, and stops a chunked body (which gunicorn marks
-`wsgi.input_terminated`) as soon as it passes the limit; either way the body is never held whole.
+limit before reading any of the body. A chunked body (no Content-Length; gunicorn marks it
+`wsgi.input_terminated`) is read only up to the limit, but werkzeug then returns the truncated prefix
+instead of failing, so a body that fills the limit is refused here with 413. Either way the body is
+never read whole, and gunicorn drains at most 64 KiB of what is left before dropping the connection.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from cds_hooks.errors import InvalidRequest
 from service.errors import ServiceError
@@ -27,6 +30,9 @@ def parse_json_body() -> Any:
             415, "unsupported-media-type", "Content-Type must be application/json", "not-supported"
         )
     raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        raise RequestEntityTooLarge()  # a chunked body cut off at the limit, not a complete one
     try:
         body = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):

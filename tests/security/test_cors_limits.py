@@ -153,3 +153,27 @@ def test_hostile_json_is_a_400(tmp_path: Path, body: bytes) -> None:
     response = client.post(SERVICE, data=body, content_type="application/json")
     assert response.status_code == 400, response.json
     assert response.json["resourceType"] == "OperationOutcome"
+
+
+def test_chunked_body_cut_off_at_the_limit_is_413_not_a_truncated_success(dev_client: FlaskClient) -> None:
+    """Werkzeug hands back only the first max_body_bytes of a stream without a Content-Length (as gunicorn
+    delivers chunked bodies): a valid request padded past the limit must not be served from its prefix."""
+    import io
+    import json
+
+    body = json.dumps(sign_request()).encode() + b" " * 30_000
+    response = dev_client.post(
+        SERVICE,
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+    )
+    assert response.status_code == 413
+    small = json.dumps(sign_request()).encode()
+    response = dev_client.post(
+        SERVICE,
+        input_stream=io.BytesIO(small),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"},
+    )
+    assert response.status_code in (200, 412)
