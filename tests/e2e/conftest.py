@@ -45,3 +45,31 @@ def cds(e2e_workdir: Path, fhir_server: FhirServer) -> Iterator[CdsService]:
     """A running `ivig-cds serve --workers 2` that may read the FHIR server for the demo client."""
     with running_cds_service(e2e_workdir, fhir_servers=[fhir_server.base_url]) as service:
         yield service
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the FHIR reads measured per hook call on real-world data."""
+    from tests.e2e.test_real_world_data import READS_REPORT
+
+    if not READS_REPORT:
+        return
+    terminalreporter.section("ivig-cds e2e: FHIR reads per hook call (real-world data)")
+    groups: dict[str, list[dict[str, object]]] = {}
+    for row in READS_REPORT:
+        groups.setdefault(
+            str(row["call"]).split(" ")[0]
+            + " "
+            + str(row["hook"])
+            + (" ivig" if " ivig " in str(row["call"]) else ""),
+            [],
+        ).append(row)
+    for name, rows in sorted(groups.items()):
+
+        def stat(key: str, rows: list[dict[str, object]] = rows) -> str:
+            values = [int(str(r[key])) for r in rows if r[key] is not None]
+            return f"{min(values)}-{max(values)}" if values else "-"
+
+        terminalreporter.write_line(
+            f"{name:<28} calls={len(rows):<3} queries={stat('queries'):<6} http_gets={stat('http_gets'):<6} "
+            f"resources={stat('resources'):<8} cards={sum(int(str(r['cards'])) for r in rows)}"
+        )

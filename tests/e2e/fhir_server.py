@@ -113,6 +113,6 @@ def running_fhir_server(workdir: Path) -> Iterator[FhirServer]:
         probe_path="/metadata",
         log_path=workdir / "sekmet.log",
         cwd=workdir,
-        env={"SEKMET_CONFIG": str(settings)},
+        env={"SEKMET_CONFIG": str(settings), "PYTHONUNBUFFERED": "1"},
     ) as process:
         yield FhirServer(process, base_url, token)
