@@ -74,8 +74,11 @@ def test_unsigned_call_is_refused(cds: CdsService) -> None:
 
 
 def test_library_is_loaded(fhir_server: FhirServer, scenarios: list[FixtureScenario]) -> None:
-    patients = {r["id"] for s in scenarios for r in s.resources() if r["resourceType"] == "Patient"}
-    assert fhir_server.count("Patient") == len(patients)
+    patients = sorted({r["id"] for s in scenarios for r in s.resources() if r["resourceType"] == "Patient"})
+    with fhir_server.session() as session:
+        url = f"{fhir_server.base_url}/Patient"
+        bundle = session.get(url, params={"_id": ",".join(patients), "_count": "1000"}, timeout=30).json()
+    assert sorted(e["resource"]["id"] for e in bundle["entry"]) == patients
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
