@@ -44,7 +44,7 @@ def searchset(resources: Iterable[JSON]) -> JSON:
 
 
 def bundle_resources(bundle: JSON | None) -> list[JSON]:
-    """Return the resources of a Bundle's entries (skipping malformed entries), or [bundle] if not a Bundle."""
+    """Return the resources of a Bundle's well-formed entries, or [resource] for a lone resource."""
     if not isinstance(bundle, dict):
         return []
     if bundle.get("resourceType") != "Bundle":

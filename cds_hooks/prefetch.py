@@ -36,13 +36,17 @@ def _token_value(name: str, context: JSON) -> str:
         key = name.removeprefix("context.")
         value = context.get(key)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InvalidRequest(f"prefetch token '{name}' needs a primitive context.{key}", field=f"context.{key}")
+            raise InvalidRequest(
+                f"prefetch token '{name}' needs a primitive context.{key}", field=f"context.{key}"
+            )
         return str(value)
     if name in _USER_TOKENS:
         user = context.get("userId")
         prefix = _USER_TOKENS[name] + "/"
         if not isinstance(user, str) or not user.startswith(prefix):
-            raise InvalidRequest(f"prefetch token '{name}' needs context.userId of the form {prefix}id", field="context.userId")
+            raise InvalidRequest(
+                f"prefetch token '{name}' needs context.userId of the form {prefix}id", field="context.userId"
+            )
         return user.removeprefix(prefix)
     raise InvalidRequest(f"unknown prefetch token '{name}'", field="prefetch")
 

@@ -98,7 +98,9 @@ def _check_draft_orders(bundle: JSON) -> None:
         raise InvalidRequest("field 'context.draftOrders' must be a FHIR Bundle", field="context.draftOrders")
     entries = bundle.get("entry", [])
     if not isinstance(entries, list):
-        raise InvalidRequest("field 'context.draftOrders.entry' must be an array", field="context.draftOrders.entry")
+        raise InvalidRequest(
+            "field 'context.draftOrders.entry' must be an array", field="context.draftOrders.entry"
+        )
     for i, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
@@ -122,7 +124,9 @@ def _parse_authorization(body: JSON) -> FhirAuthorization | None:
     where = "fhirAuthorization"
     token_type = _require(raw, "token_type", str, where)
     if token_type.lower() != "bearer":
-        raise InvalidRequest("field 'fhirAuthorization.token_type' must be 'Bearer'", field=f"{where}.token_type")
+        raise InvalidRequest(
+            "field 'fhirAuthorization.token_type' must be 'Bearer'", field=f"{where}.token_type"
+        )
     return FhirAuthorization(
         access_token=_require(raw, "access_token", str, where),
         token_type=token_type,
@@ -154,7 +158,9 @@ def _parse_feedback_item(item: Any, where: str) -> Feedback:
     except InvalidRequest as exc:
         raise InvalidFeedback(exc.message, field=exc.field) from exc
     if outcome not in ("accepted", "overridden"):
-        raise InvalidFeedback(f"field '{where}.outcome' must be 'accepted' or 'overridden'", field=f"{where}.outcome")
+        raise InvalidFeedback(
+            f"field '{where}.outcome' must be 'accepted' or 'overridden'", field=f"{where}.outcome"
+        )
     _check_timestamp(timestamp, f"{where}.outcomeTimestamp")
     accepted = _parse_accepted(item.get("acceptedSuggestions"), outcome, where)
     return Feedback(
@@ -205,8 +211,12 @@ def _parse_override_reason(raw: Any, path: str) -> OverrideReasonFeedback | None
         if not isinstance(reason, dict) or not isinstance(reason.get("code"), str):
             raise InvalidFeedback(f"field '{path}.reason' must be a Coding", field=f"{path}.reason")
         if not isinstance(reason.get("display", ""), str | None):
-            raise InvalidFeedback(f"field '{path}.reason.display' must be a string", field=f"{path}.reason.display")
-        coding = Coding(system=str(reason.get("system", "")), code=reason["code"], display=reason.get("display"))
+            raise InvalidFeedback(
+                f"field '{path}.reason.display' must be a string", field=f"{path}.reason.display"
+            )
+        coding = Coding(
+            system=str(reason.get("system", "")), code=reason["code"], display=reason.get("display")
+        )
     comment = raw.get("userComment")
     if comment is not None and not isinstance(comment, str):
         raise InvalidFeedback(f"field '{path}.userComment' must be a string", field=f"{path}.userComment")

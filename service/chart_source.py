@@ -84,9 +84,13 @@ class RequestChart:
             if what == "prefetch":
                 missing = ", ".join(sorted(relatives))
                 raise DataUnavailable(f"prefetch missing ({missing}) and no fhirServer to read it from")
-            return {key: Unavailable("not in prefetch and no FHIR server to read it from") for key in relatives}
+            return {
+                key: Unavailable("not in prefetch and no FHIR server to read it from") for key in relatives
+            }
         client = self._client
-        futures = {self._executor.submit(self._timed_fetch, client, rel): key for key, rel in relatives.items()}
+        futures = {
+            self._executor.submit(self._timed_fetch, client, rel): key for key, rel in relatives.items()
+        }
         self.stats.reads += len(futures)
         done, late = cf.wait(futures, timeout=self._deadline.remaining())
         results: dict[str, ChartValue] = {}

@@ -18,7 +18,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="TOML configuration file (default: $IVIG_CDS_CONFIG)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="TOML configuration file (default: $IVIG_CDS_CONFIG)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,12 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the service under gunicorn", description="Run the service.")
+    serve = commands.add_parser(
+        "serve", help="run the service under gunicorn", description="Run the service."
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
     serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     serve.add_argument(
-        "--dev", action="store_true", help="local development: client authentication off (logged as a warning)"
+        "--dev",
+        action="store_true",
+        help="local development: client authentication off (logged as a warning)",
     )
     _add_config(serve)
     serve.set_defaults(handler=_serve)

@@ -36,7 +36,9 @@ def add_evaluate_parser(commands: Any) -> None:
         default="text",
         help="text: criteria table; json: the assessment; cards: the CDS Hooks response",
     )
-    evaluate.add_argument("--config", metavar="FILE", help="configuration file (for the [rules] site override)")
+    evaluate.add_argument(
+        "--config", metavar="FILE", help="configuration file (for the [rules] site override)"
+    )
     evaluate.set_defaults(handler=_evaluate)
 
 

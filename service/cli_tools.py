@@ -22,7 +22,8 @@ def add_token_parser(commands: Any) -> None:
     token = commands.add_parser("token", help="client JWTs for testing an integration")
     token_cmds = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     sign = token_cmds.add_parser(
-        "sign", help="sign a CDS Hooks client JWT with a private key (JWK or PEM)",
+        "sign",
+        help="sign a CDS Hooks client JWT with a private key (JWK or PEM)",
         description="Print a JWT as a CDS client would send it (fresh jti, 5-minute lifetime).",
     )
     sign.add_argument("--key", required=True, metavar="FILE", help="private key: a JWK (JSON) or PEM file")
@@ -56,7 +57,11 @@ def _token_sign(args: argparse.Namespace) -> int:
     key, kid, alg = _private_key(text, args.kid, args.alg)
     now = int(time.time())
     claims: dict[str, Any] = {
-        "iss": args.iss, "aud": args.aud, "iat": now, "exp": now + args.ttl, "jti": str(uuid.uuid4()),
+        "iss": args.iss,
+        "aud": args.aud,
+        "iat": now,
+        "exp": now + args.ttl,
+        "jti": str(uuid.uuid4()),
     }
     if args.tenant:
         claims["tenant"] = args.tenant

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator
 
 ENV_PREFIX = "IVIG_CDS_"
+MASK = "********"
 
 
 class ConfigError(Exception):
@@ -118,17 +119,19 @@ class Config(_Section):
         """Return the configuration as plain data with secrets masked (for `ivig-cds config show`)."""
         data = self.model_dump(mode="json")
         if self.store.pseudonym_secret is not None:
-            data["store"]["pseudonym_secret"] = "********"
+            data["store"]["pseudonym_secret"] = MASK
         if self.store.url and "@" in self.store.url:
             scheme, rest = self.store.url.split("://", 1)
-            data["store"]["url"] = f"{scheme}://********@{rest.rsplit('@', 1)[1]}"
+            data["store"]["url"] = f"{scheme}://{MASK}@{rest.rsplit('@', 1)[1]}"
         return data
 
 
 SECTIONS = tuple(Config.model_fields)
 
 
-def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Config:
     """Return the validated configuration from `path` (or $IVIG_CDS_CONFIG) overlaid with the environment."""
     environ = os.environ if environ is None else environ
     path = path or environ.get(f"{ENV_PREFIX}CONFIG")

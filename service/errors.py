@@ -1,4 +1,4 @@
-"""The one place where errors become HTTP statuses and OperationOutcome bodies (no traces, no patient data)."""
+"""The one place where errors become HTTP statuses and OperationOutcome bodies (no traces, no PHI)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def operation_outcome(code: str, message: str, issue_type: str, field: str | Non
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def error_response(status: int, code: str, message: str, issue_type: str, field: str | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, issue_type: str, field: str | None = None
+) -> Response:
     """Return the JSON error response."""
     response = jsonify(operation_outcome(code, message, issue_type, field))
     response.status_code = status

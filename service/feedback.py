@@ -23,6 +23,11 @@ def receive_feedback(service_id: str) -> Response:
     new = rt.store.save_feedback(service_id, items)
     log.info(
         "feedback stored",
-        extra={"event": "feedback", "service": service_id, "status": 200, "iss": client.issuer if client else None},
+        extra={
+            "event": "feedback",
+            "service": service_id,
+            "status": 200,
+            "iss": client.issuer if client else None,
+        },
     )
     return jsonify({"received": len(items), "new": new})

@@ -1,4 +1,4 @@
-"""A small FHIR R4 read client over `requests`: explicit timeouts, a time budget, same-origin paging, size cap.
+"""A FHIR R4 read client over `requests`: explicit timeouts, a time budget, same-origin paging, a size cap.
 
 Errors form one hierarchy (`FhirError`), each carrying the URL path read (never the token or query
 values, which may identify the patient).

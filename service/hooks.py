@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from cds_hooks.errors import CdsError
 from cds_hooks.models import CdsResponse, HookRequest
@@ -54,7 +54,11 @@ def call_service(service_id: str) -> Response:
 
 
 def decide(
-    rt: Runtime, service: CdsService, hook_request: HookRequest, client: ClientIdentity | None, stats: ReadStats
+    rt: Runtime,
+    service: CdsService,
+    hook_request: HookRequest,
+    client: ClientIdentity | None,
+    stats: ReadStats,
 ) -> CdsResponse:
     """Return the service's response, reading the chart through prefetch or the FHIR server."""
     chart = RequestChart(

@@ -23,11 +23,24 @@ from service.app import runtime
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
-REQUESTS = Counter("ivig_cds_requests_total", "HTTP requests by route, service and status", ["route", "service", "status"])
-LATENCY = Histogram("ivig_cds_request_seconds", "HTTP request latency by route and service", ["route", "service"], buckets=_BUCKETS)
-OUTCOMES = Counter("ivig_cds_outcomes_total", "Hook answers by service and outcome code", ["service", "outcome"])
-FHIR_READS = Histogram("ivig_cds_fhir_read_seconds", "Latency of reads from the EHR's FHIR server", buckets=_BUCKETS)
-FHIR_ERRORS = Counter("ivig_cds_fhir_read_errors_total", "Failed reads from the EHR's FHIR server by kind", ["kind"])
+REQUESTS = Counter(
+    "ivig_cds_requests_total", "HTTP requests by route, service and status", ["route", "service", "status"]
+)
+LATENCY = Histogram(
+    "ivig_cds_request_seconds",
+    "HTTP request latency by route and service",
+    ["route", "service"],
+    buckets=_BUCKETS,
+)
+OUTCOMES = Counter(
+    "ivig_cds_outcomes_total", "Hook answers by service and outcome code", ["service", "outcome"]
+)
+FHIR_READS = Histogram(
+    "ivig_cds_fhir_read_seconds", "Latency of reads from the EHR's FHIR server", buckets=_BUCKETS
+)
+FHIR_ERRORS = Counter(
+    "ivig_cds_fhir_read_errors_total", "Failed reads from the EHR's FHIR server by kind", ["kind"]
+)
 
 bp = Blueprint("metrics", __name__)
 

@@ -16,13 +16,17 @@ from service.config import Config, ConfigError
 
 def load_rules(site_file: str | None) -> Rules:
     """Return the validated rules: the packaged defaults, with `site_file` merged over them."""
-    data: dict[str, Any] = tomllib.loads(resources.files("cds_hooks.ivig").joinpath("rules.toml").read_text("utf-8"))
+    data: dict[str, Any] = tomllib.loads(
+        resources.files("cds_hooks.ivig").joinpath("rules.toml").read_text("utf-8")
+    )
     if site_file:
         path = Path(site_file)
         try:
             override = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise ConfigError(f"configuration key 'rules.file': cannot read {path}: {exc.__class__.__name__}") from None
+            raise ConfigError(
+                f"configuration key 'rules.file': cannot read {path}: {exc.__class__.__name__}"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"configuration key 'rules.file': {path} is not valid TOML: {exc}") from None
         data = merge_rules(data, override)

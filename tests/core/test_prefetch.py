@@ -18,7 +18,10 @@ CONTEXT = {"userId": "Practitioner/pr 1", "patientId": "p/1&x=y", "encounterId":
         ("Patient/{{context.patientId}}", "Patient/p%2F1%26x%3Dy"),
         ("Encounter/{{ context.encounterId }}", "Encounter/e1"),
         ("Practitioner/{{userPractitionerId}}", "Practitioner/pr%201"),
-        ("Observation?patient={{context.patientId}}&code=http://loinc.org|2157-6", "Observation?patient=p%2F1%26x%3Dy&code=http://loinc.org|2157-6"),
+        (
+            "Observation?patient={{context.patientId}}&code=http://loinc.org|2157-6",
+            "Observation?patient=p%2F1%26x%3Dy&code=http://loinc.org|2157-6",
+        ),
         ("Condition?category=problem-list-item", "Condition?category=problem-list-item"),
     ],
 )
@@ -28,7 +31,12 @@ def test_render(template: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "template",
-    ["Bundle?x={{context.draftOrders}}", "X/{{context.missing}}", "X/{{userPatientId}}", "X/{{somethingElse}}"],
+    [
+        "Bundle?x={{context.draftOrders}}",
+        "X/{{context.missing}}",
+        "X/{{userPatientId}}",
+        "X/{{somethingElse}}",
+    ],
 )
 def test_render_refuses_unusable_tokens(template: str) -> None:
     with pytest.raises(InvalidRequest):

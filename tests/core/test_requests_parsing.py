@@ -10,7 +10,11 @@ import pytest
 from cds_hooks.errors import HookMismatch, InvalidFeedback, InvalidRequest
 from cds_hooks.requests_parsing import parse_feedback, parse_hook_request
 
-DRAFTS = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "MedicationRequest", "id": "a"}}]}
+DRAFTS = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [{"resource": {"resourceType": "MedicationRequest", "id": "a"}}],
+}
 
 
 def select_body() -> dict[str, Any]:
@@ -52,7 +56,15 @@ def test_valid_order_select_parses() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["hook", "hookInstance", "context", "context.userId", "context.patientId", "context.selections", "context.draftOrders"],
+    [
+        "hook",
+        "hookInstance",
+        "context",
+        "context.userId",
+        "context.patientId",
+        "context.selections",
+        "context.draftOrders",
+    ],
 )
 def test_missing_required_field_is_named(path: str) -> None:
     with pytest.raises(InvalidRequest) as err:
@@ -105,7 +117,10 @@ def test_order_sign_needs_no_selections() -> None:
         ({"resourceType": "Parameters"}, "context.draftOrders"),
         ({"resourceType": "Bundle", "entry": {}}, "context.draftOrders.entry"),
         ({"resourceType": "Bundle", "entry": [{"resource": "x"}]}, "context.draftOrders.entry[0].resource"),
-        ({"resourceType": "Bundle", "entry": [{"fullUrl": "urn:x"}]}, "context.draftOrders.entry[0].resource"),
+        (
+            {"resourceType": "Bundle", "entry": [{"fullUrl": "urn:x"}]},
+            "context.draftOrders.entry[0].resource",
+        ),
     ],
 )
 def test_unusable_draft_orders(value: Any, field: str) -> None:
@@ -128,7 +143,13 @@ def test_lenient_draft_order_category_object_is_accepted() -> None:
 
 
 def test_fhir_authorization_requires_fhir_server_and_fields() -> None:
-    auth = {"access_token": "tok-XYZZY-123", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "cds"}
+    auth = {
+        "access_token": "tok-XYZZY-123",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "cds",
+    }
     body = put(select_body(), "fhirAuthorization", auth)
     with pytest.raises(InvalidRequest) as err:
         parse_hook_request(body, "order-select")

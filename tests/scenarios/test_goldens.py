@@ -57,7 +57,9 @@ def discovery_templates(app: Flask, service_id: str) -> dict[str, str]:
 
 def call(app: Flask, scenario: FixtureScenario, **extra: Any) -> dict[str, Any]:
     service_id = SERVICE_FOR_HOOK[scenario.meta["hook"]]
-    response = app.test_client().post(f"/cds-services/{service_id}", json={**scenario.hook_request(), **extra})
+    response = app.test_client().post(
+        f"/cds-services/{service_id}", json={**scenario.hook_request(), **extra}
+    )
     assert response.status_code == 200, response.json
     body: dict[str, Any] = response.json
     return body
@@ -88,8 +90,16 @@ def test_golden_carries_the_expected_outcome(scenario: FixtureScenario) -> None:
 def test_hook_reading_the_fhir_server(app: Flask, scenario: FixtureScenario, httpserver: HTTPServer) -> None:
     httpserver.expect_request(f"{FHIR_BASE_PATH}/", method="GET").respond_with_data("", status=404)
     httpserver.expect_request(_any_path(), method="GET").respond_with_handler(fhir_handler(scenario))
-    auth = {"access_token": "scenario-token", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "ivig-cds"}
-    actual = normalise(call(app, scenario, fhirServer=httpserver.url_for(FHIR_BASE_PATH), fhirAuthorization=auth))
+    auth = {
+        "access_token": "scenario-token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "ivig-cds",
+    }
+    actual = normalise(
+        call(app, scenario, fhirServer=httpserver.url_for(FHIR_BASE_PATH), fhirAuthorization=auth)
+    )
     assert actual == golden(scenario)
     reads = [r.path.removeprefix(FHIR_BASE_PATH) for r, _ in httpserver.log]
     if scenario.name in OUT_OF_SCOPE_BY_ORDER:
@@ -101,7 +111,9 @@ def test_hook_reading_the_fhir_server(app: Flask, scenario: FixtureScenario, htt
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
-def test_evaluate_command(scenario: FixtureScenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_command(
+    scenario: FixtureScenario, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     order = tmp_path / "order.json"
     order.write_text(json.dumps(selected_order(scenario)))
     record = Path(golden_path(scenario)).parent / "record.json"
@@ -114,5 +126,3 @@ def _any_path() -> Any:
     import re
 
     return re.compile(rf"^{FHIR_BASE_PATH}/.+")
-
-

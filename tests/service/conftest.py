@@ -73,7 +73,10 @@ def base_config(tmp_path: Path, **sections: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    yield create_app(base_config(tmp_path), services=[ChartCountingService(), ChartCountingService("test-order-select", "order-select")])
+    yield create_app(
+        base_config(tmp_path),
+        services=[ChartCountingService(), ChartCountingService("test-order-select", "order-select")],
+    )
 
 
 @pytest.fixture

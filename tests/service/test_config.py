@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from service.app import create_app
-from service.config import ConfigError, load_config
 from service.cli import main
+from service.config import ConfigError, load_config
 from tests.service.conftest import ChartCountingService
 
 
@@ -59,7 +59,7 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
         ('[hooks]\nprefetch = "some"\n', {}, "hooks.prefetch"),
         ("[fhir]\nmax_pages = 0\n", {}, "fhir.max_pages"),
         ('[service]\npublic_base_url = "not a url"\n', {}, "service.public_base_url"),
-        ("[[auth.clients]]\njwks_url = \"https://x\"\n", {}, "auth.clients.0.issuer"),
+        ('[[auth.clients]]\njwks_url = "https://x"\n', {}, "auth.clients.0.issuer"),
         ("", {"IVIG_CDS_FHIR_BUDGET_SECONDS": "soon"}, "fhir.budget_seconds"),
         ("", {"IVIG_CDS_AUTH_REQUIRED": "perhaps"}, "auth.required"),
         ("", {"IVIG_CDS_NOPE_X": "1"}, "IVIG_CDS_NOPE_X"),
@@ -78,11 +78,13 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_auth_required_without_pseudonym_secret_stops_start_up(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="store.pseudonym_secret"):
+    with pytest.raises(ConfigError, match=r"store\.pseudonym_secret"):
         create_app({"service": {"data_dir": str(tmp_path)}}, services=[ChartCountingService()])
 
 
-def test_cli_reports_configuration_errors_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_configuration_errors_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path, "[fhir]\nbogus = 1\n")
     assert main(["config", "show", "--config", str(path)]) == 2
     err = capsys.readouterr().err.strip()
@@ -90,7 +92,9 @@ def test_cli_reports_configuration_errors_in_one_line(tmp_path: Path, capsys: py
 
 
 def test_config_show_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, '[store]\nurl = "postgresql://cds:hunter2@db/cds"\npseudonym_secret = "s3cret-value"\n')
+    path = write(
+        tmp_path, '[store]\nurl = "postgresql://cds:hunter2@db/cds"\npseudonym_secret = "s3cret-value"\n'
+    )
     assert main(["config", "show", "--config", str(path)]) == 0
     out = capsys.readouterr().out
     assert "hunter2" not in out and "s3cret-value" not in out and "********" in out

@@ -22,7 +22,11 @@ OVERRIDDEN = {
     "card": "9d0c4e3e-4b7a-4a5e-9a39-3c7c0d6f1a11",
     "outcome": "overridden",
     "overrideReason": {
-        "reason": {"system": "http://ivig-cds.org/fhir/CodeSystem/lmn-assessment", "code": "specialist-recommendation", "display": "Neuromuscular specialist recommendation"},
+        "reason": {
+            "system": "http://ivig-cds.org/fhir/CodeSystem/lmn-assessment",
+            "code": "specialist-recommendation",
+            "display": "Neuromuscular specialist recommendation",
+        },
         "userComment": "EMG elsewhere showed block",
     },
     "outcomeTimestamp": "2026-11-25T10:05:00Z",
@@ -76,11 +80,15 @@ def test_invalid_feedback_is_400_and_nothing_stored(tmp_path: Path, item: dict[s
 
 
 def test_feedback_for_unknown_service_is_404(tmp_path: Path) -> None:
-    response = make_app(tmp_path).test_client().post("/cds-services/nope/feedback", json={"feedback": [ACCEPTED]})
+    response = (
+        make_app(tmp_path).test_client().post("/cds-services/nope/feedback", json={"feedback": [ACCEPTED]})
+    )
     assert response.status_code == 404
 
 
-def test_feedback_export_prints_json_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_feedback_export_prints_json_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     post(make_app(tmp_path), ACCEPTED, OVERRIDDEN)
     monkeypatch.setenv("IVIG_CDS_SERVICE_DATA_DIR", str(tmp_path / "data"))
     assert main(["feedback", "export"]) == 0

@@ -31,14 +31,24 @@ def condition(cid: str) -> dict[str, Any]:
 
 
 def searchset(*resources: dict[str, Any], next_url: str | None = None) -> dict[str, Any]:
-    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": r} for r in resources],
+    }
     if next_url:
         bundle["link"] = [{"relation": "next", "url": next_url}]
     return bundle
 
 
 def with_server(httpserver: HTTPServer, **extra: Any) -> dict[str, Any]:
-    auth = {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "cds"}
+    auth = {
+        "access_token": TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "patient/*.read",
+        "subject": "cds",
+    }
     return sign_request(fhirServer=httpserver.url_for("/r4"), fhirAuthorization=auth, **extra)
 
 
@@ -85,12 +95,14 @@ def test_missing_prefetch_is_read_with_the_bearer_token(client: FlaskClient, htt
     serve_chart(httpserver, [condition("c1"), condition("c2")])
     body = with_server(httpserver, prefetch={"patient": PATIENT})
     assert summary(client.post("/cds-services/test-order-sign", json=body)) == "patient=1 conditions=2"
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.path == "/r4/Condition"
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
 
 
-def test_operation_outcome_in_prefetch_is_read_from_server(client: FlaskClient, httpserver: HTTPServer) -> None:
+def test_operation_outcome_in_prefetch_is_read_from_server(
+    client: FlaskClient, httpserver: HTTPServer
+) -> None:
     serve_chart(httpserver, [condition("c1")])
     outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout"}]}
     body = with_server(httpserver, prefetch={"patient": PATIENT, "conditions": outcome})
@@ -100,8 +112,11 @@ def test_operation_outcome_in_prefetch_is_read_from_server(client: FlaskClient, 
 
 def test_no_prefetch_reads_everything(client: FlaskClient, httpserver: HTTPServer) -> None:
     serve_chart(httpserver, [condition("c1")])
-    assert summary(client.post("/cds-services/test-order-sign", json=with_server(httpserver))) == "patient=1 conditions=1"
-    assert sorted(r.path for r, _ in httpserver.log) == [f"/r4/Condition", f"/r4/Patient/{PATIENT_ID}"]
+    assert (
+        summary(client.post("/cds-services/test-order-sign", json=with_server(httpserver)))
+        == "patient=1 conditions=1"
+    )
+    assert sorted(r.path for r, _ in httpserver.log) == ["/r4/Condition", f"/r4/Patient/{PATIENT_ID}"]
 
 
 def paged_conditions(httpserver: HTTPServer, pages: int, origin: str | None = None) -> None:
@@ -131,7 +146,9 @@ def test_paging_stops_at_the_page_cap(client: FlaskClient, httpserver: HTTPServe
 def test_paging_to_another_origin_is_refused(client: FlaskClient, httpserver: HTTPServer) -> None:
     paged_conditions(httpserver, 2, origin="http://127.0.0.2:9/r4")
     body = with_server(httpserver, prefetch={"patient": PATIENT})
-    assert summary(client.post("/cds-services/test-order-sign", json=body)) == "patient=1 conditions=unavailable"
+    assert (
+        summary(client.post("/cds-services/test-order-sign", json=body)) == "patient=1 conditions=unavailable"
+    )
 
 
 def slow(_: Request) -> Response:
@@ -146,14 +163,18 @@ def slow(_: Request) -> Response:
         lambda server: server.expect_request("/r4/Condition").respond_with_data("boom", status=500),
         lambda server: server.expect_request("/r4/Condition").respond_with_data("<html>not json</html>"),
         lambda server: server.expect_request("/r4/Condition").respond_with_json({"just": "json"}),
-        lambda server: server.expect_request("/r4/Condition").respond_with_data("", status=302, headers={"Location": "http://127.0.0.1:9/x"}),
+        lambda server: server.expect_request("/r4/Condition").respond_with_data(
+            "", status=302, headers={"Location": "http://127.0.0.1:9/x"}
+        ),
     ],
     ids=["slow", "500", "garbage", "not-a-resource", "redirect"],
 )
 def test_failing_server_degrades_that_read(client: FlaskClient, httpserver: HTTPServer, failure: Any) -> None:
     failure(httpserver)
     body = with_server(httpserver, prefetch={"patient": PATIENT})
-    assert summary(client.post("/cds-services/test-order-sign", json=body)) == "patient=1 conditions=unavailable"
+    assert (
+        summary(client.post("/cds-services/test-order-sign", json=body)) == "patient=1 conditions=unavailable"
+    )
 
 
 def test_server_down_with_nothing_in_prefetch_is_412(client: FlaskClient) -> None:
@@ -171,7 +192,10 @@ def test_412_without_fhir_server_when_prefetch_is_missing(client: FlaskClient) -
 
 def test_no_412_when_data_was_obtainable_but_absent(client: FlaskClient, httpserver: HTTPServer) -> None:
     serve_chart(httpserver, [])
-    assert summary(client.post("/cds-services/test-order-sign", json=with_server(httpserver))) == "patient=1 conditions=0"
+    assert (
+        summary(client.post("/cds-services/test-order-sign", json=with_server(httpserver)))
+        == "patient=1 conditions=0"
+    )
 
 
 def test_order_no_service_cares_about_costs_no_read(client: FlaskClient, httpserver: HTTPServer) -> None:
@@ -194,7 +218,9 @@ def test_order_no_service_cares_about_costs_no_read(client: FlaskClient, httpser
     ],
     ids=["syntax", "not-object", "content-type", "too-large", "too-deep", "hook-mismatch"],
 )
-def test_bad_requests_are_clear_4xx(client: FlaskClient, kwargs: dict[str, Any], status: int, code: str) -> None:
+def test_bad_requests_are_clear_4xx(
+    client: FlaskClient, kwargs: dict[str, Any], status: int, code: str
+) -> None:
     response = client.post("/cds-services/test-order-sign", **kwargs)
     assert response.status_code == status
     assert response.json["resourceType"] == "OperationOutcome"

@@ -31,25 +31,43 @@ def feedback(ts: str = "2026-11-25T10:00:00Z") -> Feedback:
         card="card-1",
         outcome="overridden",
         outcome_timestamp=ts,
-        override_reason=OverrideReasonFeedback(reason=Coding("urn:x", "specialist-recommendation", "Specialist"), user_comment="c"),
+        override_reason=OverrideReasonFeedback(
+            reason=Coding("urn:x", "specialist-recommendation", "Specialist"), user_comment="c"
+        ),
     )
 
 
 def test_feedback_is_idempotent_and_exported(open_store: Callable[[], Store]) -> None:
     store = open_store()
-    assert store.save_feedback("ivig-order-sign", [feedback(), feedback(), feedback("2026-11-25T11:00:00Z")]) == 2
+    assert (
+        store.save_feedback("ivig-order-sign", [feedback(), feedback(), feedback("2026-11-25T11:00:00Z")])
+        == 2
+    )
     assert store.save_feedback("ivig-order-sign", [feedback()]) == 0
     records = list(store.load_feedback())
     assert [r["outcomeTimestamp"] for r in records] == ["2026-11-25T10:00:00Z", "2026-11-25T11:00:00Z"]
-    assert records[0]["overrideReason"] == {"system": "urn:x", "code": "specialist-recommendation", "display": "Specialist", "userComment": "c"}
+    assert records[0]["overrideReason"] == {
+        "system": "urn:x",
+        "code": "specialist-recommendation",
+        "display": "Specialist",
+        "userComment": "c",
+    }
     assert list(store.load_feedback(datetime.now(UTC) + timedelta(days=1))) == []
 
 
 def test_audit_round_trip(open_store: Callable[[], Store]) -> None:
     store = open_store()
-    store.save_audit(AuditRecord("ivig-order-sign", "h-1", 200, "supported", ["u1", "u2"], "2026.11.0", 12, "ab12", "https://ehr"))
+    store.save_audit(
+        AuditRecord(
+            "ivig-order-sign", "h-1", 200, "supported", ["u1", "u2"], "2026.11.0", 12, "ab12", "https://ehr"
+        )
+    )
     (row,) = store.load_audit()
-    assert row["card_uuids"] == ["u1", "u2"] and row["outcome"] == "supported" and row["patient_pseudonym"] == "ab12"
+    assert (
+        row["card_uuids"] == ["u1", "u2"]
+        and row["outcome"] == "supported"
+        and row["patient_pseudonym"] == "ab12"
+    )
 
 
 def test_jti_replay_is_refused_across_store_instances(open_store: Callable[[], Store]) -> None:
