@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,3 +99,40 @@ def test_config_show_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["config", "show", "--config", str(path)]) == 0
     out = capsys.readouterr().out
     assert "hunter2" not in out and "s3cret-value" not in out and "********" in out
+
+
+def product_app(tmp_path: Path, rules_text: str) -> Any:
+    rules = tmp_path / "site-rules.toml"
+    rules.write_text(rules_text)
+    config = {
+        "service": {"data_dir": str(tmp_path / "data")},
+        "auth": {"required": False},
+        "rules": {"file": str(rules)},
+    }
+    return create_app(config)
+
+
+def test_site_rules_change_bindings_prefetch_and_version(tmp_path: Path) -> None:
+    app = product_app(
+        tmp_path,
+        'version = "2026.11.0+site-a"\n[observations]\nck = ["http://loinc.org|2157-6", "http://example.org/lab|CK"]\n',
+    )
+    client = app.test_client()
+    services = {s["id"]: s for s in client.get("/cds-services").json["services"]}
+    assert "http://example.org/lab%7CCK" in services["ivig-order-sign"]["prefetch"]["observations"]
+    assert client.get("/readyz").json["rulesVersion"] == "2026.11.0+site-a"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[thresholds]\nck_lookback_dayz = 10\n", "thresholds.ck_lookback_dayz"),
+        ('[thresholds]\nck_lookback_days = "a year"\n', "thresholds.ck_lookback_days"),
+        ("[thresholds]\nck_lookback_days = -5\n", "thresholds.ck_lookback_days"),
+        ("[thresholds\n", "rules.file"),
+    ],
+)
+def test_invalid_site_rules_stop_start_up_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        product_app(tmp_path, text)
+    assert key in str(err.value)
