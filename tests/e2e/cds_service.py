@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,10 +73,16 @@ class ClientSigner:
         self._jwk = jwt.PyJWK.from_dict(json.loads(key_file.read_text(encoding="utf-8")))
         self.issuer = issuer
 
-    def token(self, audience: str, ttl: int = 300) -> str:
-        """Return a signed JWT for one call to `audience`."""
+    def token(self, audience: str, ttl: int = 300, iat_ahead: int = 0) -> str:
+        """Return a signed JWT for one call to `audience` (`iat` may run ahead, as the sandbox's does)."""
         now = int(time.time())
-        claims = {"iss": self.issuer, "aud": audience, "iat": now, "exp": now + ttl, "jti": str(uuid.uuid4())}
+        claims = {
+            "iss": self.issuer,
+            "aud": audience,
+            "iat": now + iat_ahead,
+            "exp": now + ttl,
+            "jti": str(uuid.uuid4()),
+        }
         headers = {"kid": self._jwk.key_id, "typ": "JWT"}
         return jwt.encode(claims, self._jwk.key, algorithm=self._jwk.algorithm_name, headers=headers)
 
@@ -123,16 +129,35 @@ class CdsService:
         return calls
 
 
+ConfigText = Callable[[int, Path], str]
+
+
 @contextmanager
 def running_cds_service(
-    workdir: Path, *, fhir_servers: Sequence[str], origins: Sequence[str] = (), workers: int = 2
+    workdir: Path,
+    *,
+    fhir_servers: Sequence[str] = (),
+    origins: Sequence[str] = (),
+    workers: int = 2,
+    config_text: ConfigText | None = None,
+    env: dict[str, str] | None = None,
+    name: str = "ivig-cds",
+    port_env: str | None = None,
 ) -> Iterator[CdsService]:
-    """Start `ivig-cds serve` with an e2e configuration file; stop it (and its workers) on exit."""
+    """Start `ivig-cds serve` with a configuration file; stop it (and its workers) on exit.
+
+    The file is `config_text(port, data_dir)` when given, else the e2e configuration above; `port_env`
+    names an environment variable of `env` whose `{port}` is filled in (e.g. the public base URL).
+    """
     port = free_port()
-    data_dir = workdir / "ivig-cds-data"
+    data_dir = workdir / f"{name}-data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    config = workdir / "ivig-cds.toml"
-    config.write_text(e2e_config(port=port, data_dir=data_dir, fhir_servers=fhir_servers, origins=origins))
+    config = workdir / f"{name}.toml"
+    if config_text is None:
+        text = e2e_config(port=port, data_dir=data_dir, fhir_servers=fhir_servers, origins=origins)
+    else:
+        text = config_text(port, data_dir)
+    config.write_text(text, encoding="utf-8")
     base_url = f"http://127.0.0.1:{port}"
     argv = [
         venv_script("ivig-cds"),
@@ -146,14 +171,16 @@ def running_cds_service(
         "--config",
         str(config),
     ]
-    env = {"PROMETHEUS_MULTIPROC_DIR": str(data_dir / "metrics")}
+    full_env = {"PROMETHEUS_MULTIPROC_DIR": str(data_dir / "metrics"), **(env or {})}
+    if port_env is not None:
+        full_env[port_env] = full_env[port_env].format(port=port)
     with running_server(
-        "ivig-cds",
+        name,
         argv,
         url=base_url,
         probe_path="/healthz",
-        log_path=workdir / "ivig-cds.log",
+        log_path=workdir / f"{name}.log",
         cwd=REPO,
-        env=env,
+        env=full_env,
     ) as process:
         yield CdsService(process, base_url, demo_signer())

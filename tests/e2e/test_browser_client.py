@@ -1,0 +1,200 @@
+"""A browser-based EHR client against the sandbox configuration profile (docs/sandbox.toml), in
+headless Chromium: a page on another origin calls discovery and a hook with a JWT in the
+Authorization header (so the browser sends CORS preflights) and renders the cards.
+
+Sandbox-like request: full prefetch, `fhirServer` but no `fhirAuthorization`, a draft
+MedicationRequest whose `category` is an object, and a JWT whose `iat` is a second ahead. The
+sandbox's private key is not available, so the test trusts the demo client in addition, with the
+same profile; production trusts neither.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.cds_service import DEMO_ISSUER, DEMO_JWKS, REPO, CdsService, running_cds_service, toml_string
+from tests.e2e.processes import free_port
+from tests.fixtures.library import FixtureScenario
+
+pytestmark = pytest.mark.e2e
+
+PAGE_DIR = REPO / "fixtures" / "browser"
+PROFILE = REPO / "docs" / "sandbox.toml"
+SANDBOX_FHIR = "https://launch.smarthealthit.org/v/r4/fhir"
+SCENARIO = "order-select-ivig-selected"
+CHROMIUM = os.environ.get("IVIG_CDS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+JSON = dict[str, Any]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves the test page without logging every request."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def page_origin() -> Iterator[str]:
+    """Serve fixtures/browser/ on its own origin (another port than the service)."""
+    port = free_port()
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", port), functools.partial(_QuietHandler, directory=str(PAGE_DIR))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def sandbox_service(e2e_workdir: Path, page_origin: str) -> Iterator[CdsService]:
+    """ivig-cds serve on the sandbox profile, plus the demo client and the test page's origin."""
+
+    def config_text(port: int, data_dir: Path) -> str:
+        demo_client = f"""
+[[auth.clients]]
+issuer = {toml_string(DEMO_ISSUER)}
+jwks_file = {toml_string(str(DEMO_JWKS))}
+fhir_servers = [{toml_string(SANDBOX_FHIR)}]
+"""
+        return PROFILE.read_text(encoding="utf-8") + demo_client
+
+    env = {
+        "IVIG_CDS_SERVICE_PUBLIC_BASE_URL": "http://127.0.0.1:{port}",  # replaced below
+        "IVIG_CDS_STORE_PSEUDONYM_SECRET": "browser-e2e-pseudonym-secret",
+        "IVIG_CDS_CORS_ALLOWED_ORIGINS": json.dumps(["https://sandbox.cds-hooks.org", page_origin]),
+        "IVIG_CDS_SERVICE_AS_OF_DATE": "2026-06-01",
+    }
+    workdir = e2e_workdir / "sandbox-profile"
+    workdir.mkdir(exist_ok=True)
+    env["IVIG_CDS_SERVICE_DATA_DIR"] = str(workdir / "data")
+    with running_cds_service(
+        workdir,
+        config_text=config_text,
+        env=env,
+        name="ivig-cds-sandbox",
+        port_env="IVIG_CDS_SERVICE_PUBLIC_BASE_URL",
+    ) as service:
+        yield service
+
+
+def sandbox_request(scenario: FixtureScenario, templates: dict[str, str]) -> JSON:
+    """Return the scenario as the sandbox sends it: full prefetch, fhirServer, no fhirAuthorization,
+    and draft MedicationRequests with `category` as an object."""
+    body = scenario.hook_request(hook_instance=str(uuid.uuid4()))
+    body["fhirServer"] = SANDBOX_FHIR
+    for entry in body["context"]["draftOrders"]["entry"]:
+        entry["resource"]["category"] = {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/medicationrequest-category",
+                    "code": "outpatient",
+                }
+            ]
+        }
+    prefetch: JSON = {}
+    for key, template in templates.items():
+        resource_type = template.split("?", 1)[0].split("/", 1)[0]
+        matches = [r for r in scenario.resources() if r["resourceType"] == resource_type]
+        if "?" not in template:
+            prefetch[key] = next((r for r in matches if r["id"] == scenario.patient_id), None)
+        else:
+            entries = [{"resource": r} for r in matches]
+            prefetch[key] = {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": len(entries),
+                "entry": entries,
+            }
+    body["prefetch"] = prefetch
+    return body
+
+
+def test_preflight_is_answered_without_a_jwt(sandbox_service: CdsService, page_origin: str) -> None:
+    response = sandbox_service.session.options(
+        sandbox_service.base_url + "/cds-services/ivig-order-select",
+        headers={
+            "Origin": page_origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=30,
+    )
+    assert response.status_code in (200, 204)
+    assert response.headers["Access-Control-Allow-Origin"] == page_origin
+    assert "authorization" in response.headers["Access-Control-Allow-Headers"].lower()
+
+
+def test_browser_shows_the_card(
+    sandbox_service: CdsService, page_origin: str, scenarios: list[FixtureScenario]
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} (.ci/run installs the Debian package)")
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    scenario = next(s for s in scenarios if s.name == SCENARIO)
+    service_id = "ivig-order-select"
+    discovery = sandbox_service.get("/cds-services").json()
+    templates = {s["id"]: s["prefetch"] for s in discovery["services"]}[service_id]
+    body = sandbox_request(scenario, templates)
+    base = sandbox_service.base_url
+    signer = sandbox_service.signer
+    client = {
+        "serviceBase": base,
+        "serviceId": service_id,
+        "discoveryJwt": signer.token(f"{base}/cds-services", iat_ahead=1),
+        "hookJwt": signer.token(f"{base}/cds-services/{service_id}", iat_ahead=1),
+        "request": body,
+    }
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.add_init_script(f"window.IVIG_CDS_CLIENT = {json.dumps(client)};")
+            page.goto(f"{page_origin}/index.html")
+            page.wait_for_selector("#status[data-state='done'], #status[data-state='error']", timeout=30_000)
+            status = page.text_content("#status")
+            services = page.eval_on_selector_all("#services li", "items => items.map(i => i.dataset.id)")
+            cards = page.eval_on_selector_all(
+                "#cards article.card",
+                "cards => cards.map(c => ({topic: c.dataset.topic,"
+                " summary: c.querySelector('.summary').textContent}))",
+            )
+        finally:
+            browser.close()
+    assert "card" in (status or ""), status
+    assert {"ivig-order-select", "ivig-order-sign"} <= set(services)
+    # the same request from Python gives the card the browser shows
+    body["hookInstance"] = str(uuid.uuid4())
+    direct = sandbox_service.post(f"/cds-services/{service_id}", body)
+    assert direct.status_code == 200, direct.text[:2000]
+    expected = [
+        {"topic": c["source"]["topic"]["code"], "summary": c["summary"]} for c in direct.json()["cards"]
+    ]
+    assert cards == expected
+    assert cards[0]["topic"] == scenario.expected_outcome
