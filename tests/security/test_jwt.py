@@ -137,9 +137,16 @@ def attacks(attacker_key: ec.EllipticCurvePrivateKey) -> dict[str, dict[str, str
         "unknown kid": bearer(sign(claims_for(DISCOVERY_AUD), attacker_key, kid="attacker-1")),
         "kid missing": bearer(sign(claims_for(DISCOVERY_AUD), attacker_key)),
         "forged under a known kid": bearer(sign(claims_for(DISCOVERY_AUD), attacker_key, kid="demo-es384")),
+        "attacker key embedded as jwk header": bearer(
+            sign(claims_for(DISCOVERY_AUD), attacker_key, kid="demo-es384", jwk=_public_jwk(attacker_key))
+        ),
         "signature stripped": bearer(sign(claims_for(DISCOVERY_AUD)).rsplit(".", 1)[0] + "."),
         "claims swapped after signing": bearer(_swap_claims(sign(claims_for(DISCOVERY_AUD, iss=ISSUER)))),
     }
+
+
+def _public_jwk(key: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
+    return {**json.loads(jwt.get_algorithm_by_name("ES384").to_jwk(key.public_key())), "kid": "demo-es384"}
 
 
 def _swap_claims(token: str) -> str:
