@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     from service.cli_tools import add_store_parser, add_token_parser
 
     add_token_parser(commands)
+    from service.cli_demo import add_demo_parser
+
+    add_demo_parser(commands)
     add_store_parser(commands, _add_config)
     return parser
 
