@@ -147,6 +147,24 @@ def parse_feedback(body: Any) -> list[Feedback]:
     return [_parse_feedback_item(item, f"feedback[{i}]") for i, item in enumerate(items)]
 
 
+# Longest accepted feedback values (the store's columns are sized to match).
+FEEDBACK_LIMITS = {
+    "card": 128,
+    "outcomeTimestamp": 64,
+    "system": 256,
+    "code": 128,
+    "display": 512,
+    "userComment": 10_000,
+    "id": 128,
+}
+
+
+def _check_length(value: str | None, name: str, path: str) -> None:
+    """Raise InvalidFeedback when a feedback string is longer than its limit."""
+    if value is not None and len(value) > FEEDBACK_LIMITS[name]:
+        raise InvalidFeedback(f"field '{path}' is longer than {FEEDBACK_LIMITS[name]} characters", field=path)
+
+
 def _parse_feedback_item(item: Any, where: str) -> Feedback:
     """Return one validated feedback item."""
     if not isinstance(item, dict):
@@ -157,6 +175,8 @@ def _parse_feedback_item(item: Any, where: str) -> Feedback:
         timestamp = _require(item, "outcomeTimestamp", str, where)
     except InvalidRequest as exc:
         raise InvalidFeedback(exc.message, field=exc.field) from exc
+    _check_length(card, "card", f"{where}.card")
+    _check_length(timestamp, "outcomeTimestamp", f"{where}.outcomeTimestamp")
     if outcome not in ("accepted", "overridden"):
         raise InvalidFeedback(
             f"field '{where}.outcome' must be 'accepted' or 'overridden'", field=f"{where}.outcome"
@@ -195,6 +215,7 @@ def _parse_accepted(raw: Any, outcome: str, where: str) -> tuple[str, ...]:
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             raise InvalidFeedback(f"field '{path}[{i}].id' must be a string", field=f"{path}[{i}].id")
+        _check_length(entry["id"], "id", f"{path}[{i}].id")
         ids.append(entry["id"])
     return tuple(ids)
 
@@ -210,14 +231,16 @@ def _parse_override_reason(raw: Any, path: str) -> OverrideReasonFeedback | None
     if reason is not None:
         if not isinstance(reason, dict) or not isinstance(reason.get("code"), str):
             raise InvalidFeedback(f"field '{path}.reason' must be a Coding", field=f"{path}.reason")
-        if not isinstance(reason.get("display", ""), str | None):
-            raise InvalidFeedback(
-                f"field '{path}.reason.display' must be a string", field=f"{path}.reason.display"
-            )
-        coding = Coding(
-            system=str(reason.get("system", "")), code=reason["code"], display=reason.get("display")
-        )
+        for key in ("system", "code", "display"):
+            value = reason.get(key)
+            if value is not None and not isinstance(value, str):
+                raise InvalidFeedback(
+                    f"field '{path}.reason.{key}' must be a string", field=f"{path}.reason.{key}"
+                )
+            _check_length(value, key, f"{path}.reason.{key}")
+        coding = Coding(system=reason.get("system") or "", code=reason["code"], display=reason.get("display"))
     comment = raw.get("userComment")
     if comment is not None and not isinstance(comment, str):
         raise InvalidFeedback(f"field '{path}.userComment' must be a string", field=f"{path}.userComment")
+    _check_length(comment, "userComment", f"{path}.userComment")
     return OverrideReasonFeedback(reason=coding, user_comment=comment)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -114,7 +115,7 @@ class FhirClient:
         page, pages = bundle, 1
         while (next_url := _next_link(page)) is not None and pages < self._max_pages:
             next_url = urljoin(url, next_url)
-            if _origin(next_url) != _origin(self.base_url) or not next_url.startswith(self.base_url):
+            if _origin(next_url) != _origin(self.base_url) or not next_url.startswith(self.base_url + "/"):
                 raise FhirGarbage("paging link leaves the FHIR server", "Bundle")
             nxt = self._get_json(next_url, "Bundle", deadline)
             if nxt is None or nxt.get("resourceType") != "Bundle":
@@ -183,6 +184,7 @@ def shared_session() -> requests.Session:
     if session is None:
         session = requests.Session()
         session.trust_env = False
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # no state across calls
         adapter = HTTPAdapter(pool_connections=8, pool_maxsize=8, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)

@@ -220,3 +220,28 @@ def test_overridden_feedback_without_suggestions_is_valid() -> None:
 def test_feedback_body_shape(body: Any) -> None:
     with pytest.raises(InvalidFeedback):
         parse_feedback(body)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"card": "c" * 129}, "feedback[0].card"),
+        ({"acceptedSuggestions": [{"id": "s" * 129}]}, "feedback[0].acceptedSuggestions[0].id"),
+        (
+            {"outcome": "overridden", "overrideReason": {"userComment": "x" * 10_001}},
+            "feedback[0].overrideReason.userComment",
+        ),
+        (
+            {"outcome": "overridden", "overrideReason": {"reason": {"system": "s" * 257, "code": "c"}}},
+            "feedback[0].overrideReason.reason.system",
+        ),
+        (
+            {"outcome": "overridden", "overrideReason": {"reason": {"system": 5, "code": "c"}}},
+            "feedback[0].overrideReason.reason.system",
+        ),
+    ],
+)
+def test_feedback_values_are_bounded(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidFeedback) as err:
+        parse_feedback({"feedback": [{**GOOD_FEEDBACK, **change}]})
+    assert err.value.field == field

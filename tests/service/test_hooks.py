@@ -270,3 +270,26 @@ def test_metrics_count_requests_and_outcomes(client: FlaskClient) -> None:
     assert 'route="/cds-services/<service_id>",service="test-order-sign",status="200"' in text
     assert 'service="unknown",status="404"' in text
     assert "made-up-id" not in text
+
+
+def test_paging_to_a_sibling_path_is_refused(client: FlaskClient, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/r4/Condition", query_string={"patient": PATIENT_ID}).respond_with_json(
+        searchset(condition("c1"), next_url=httpserver.url_for("/r4evil/Condition?page=2"))
+    )
+    body = with_server(httpserver, prefetch={"patient": PATIENT})
+    assert (
+        summary(client.post("/cds-services/test-order-sign", json=body)) == "patient=1 conditions=unavailable"
+    )
+    assert [r.path for r, _ in httpserver.log] == ["/r4/Condition"]
+
+
+def test_cookies_set_by_a_fhir_server_are_not_sent_back(client: FlaskClient, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(f"/r4/Patient/{PATIENT_ID}").respond_with_json(
+        PATIENT, headers={"Set-Cookie": "session=abc; Path=/"}
+    )
+    httpserver.expect_request("/r4/Condition").respond_with_json(searchset())
+    for _ in range(2):
+        client.post(
+            "/cds-services/test-order-sign", json=with_server(httpserver, prefetch={"conditions": None})
+        )
+    assert all("Cookie" not in request.headers for request, _ in httpserver.log)
