@@ -99,3 +99,14 @@ def test_scenario_outcome_over_fhir(
     assert criteria_statuses(assessment, scenario.expected_criteria) == scenario.expected_criteria
     call = cds.hook_calls().get(body["hookInstance"])
     assert call is not None and call["fhir_reads"] > 0 and call["from_prefetch"] == 0, call
+
+
+def test_refused_token_degrades_to_412_not_500(cds: CdsService, fhir_server: FhirServer) -> None:
+    scenario = next(s for s in SCENARIOS if s.expected_outcome == "supported")
+    body = hook_body(scenario, fhir_server)
+    body["fhirAuthorization"]["access_token"] = "not-the-token-the-fhir-server-accepts"
+    response = cds.post(f"/cds-services/{SERVICE_OF_HOOK[scenario.meta['hook']]}", body)
+    assert response.status_code == 412, response.text[:2000]
+    assert response.json()["resourceType"] == "OperationOutcome"
+    call = cds.hook_calls()[body["hookInstance"]]
+    assert call["fhir_failures"] > 0
