@@ -71,5 +71,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
         terminalreporter.write_line(
             f"{name:<28} calls={len(rows):<3} queries={stat('queries'):<6} http_gets={stat('http_gets'):<6} "
-            f"resources={stat('resources'):<8} cards={sum(int(str(r['cards'])) for r in rows)}"
+            f"resources={stat('resources'):<8} cards={sum(int(str(r['cards'])) for r in rows):<3} "
+            f"calls_reading={sum(1 for r in rows if int(str(r['http_gets'])) > 0)}"
         )
