@@ -10,6 +10,8 @@ never read whole, and gunicorn drains at most 64 KiB of what is left before drop
 from __future__ import annotations
 
 import json
+from itertools import chain, compress, repeat
+from operator import is_
 from typing import Any
 
 from flask import request
@@ -48,16 +50,19 @@ def _refuse_constant(name: str) -> Any:
 
 def check_json_shape(value: Any) -> None:
     """Raise InvalidRequest when a JSON value nests deeper than MAX_DEPTH or holds over MAX_ELEMENTS items."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    count = 0
-    while stack:
-        node, depth = stack.pop()
-        count += 1
-        if depth > MAX_DEPTH:
+    # Level by level, every per-item step in C (chain, map, compress): the check runs on every hook
+    # call's body (often tens of kB of prefetch), so it must cost less than parsing it.
+    dicts: list[dict[str, Any]] = [value] if type(value) is dict else []
+    lists: list[list[Any]] = [value] if type(value) is list else []
+    depth, count = 1, 1
+    while dicts or lists:
+        children = list(chain(chain.from_iterable(map(dict.values, dicts)), chain.from_iterable(lists)))
+        if children and depth >= MAX_DEPTH:
             raise InvalidRequest(f"request body nests deeper than {MAX_DEPTH} levels", field="$")
+        count += len(children)
         if count > MAX_ELEMENTS:
             raise InvalidRequest(f"request body has more than {MAX_ELEMENTS} elements", field="$")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
+        types = list(map(type, children))
+        dicts = list(compress(children, map(is_, types, repeat(dict))))
+        lists = list(compress(children, map(is_, types, repeat(list))))
+        depth += 1

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -25,11 +28,14 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from cds_hooks.models import Feedback
+
+JTI_PURGE_INTERVAL_SECONDS = 60  # expired replay-cache entries are deleted at most this often per process
 
 metadata = MetaData()
 
@@ -103,6 +109,18 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.engine = _create_engine(url)
+        # SQLite has one writer at a time; threads of this process queue here instead of in SQLite's
+        # busy handler, which sleeps 1, 2, 5, 10... ms between retries (the tail latency under load).
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
+        self._next_jti_purge = datetime.min.replace(tzinfo=UTC)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """Return a connection in a write transaction, committed on exit (one writer a process on SQLite)."""
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -127,7 +145,7 @@ class Store:
     def save_feedback(self, service_id: str, items: list[Feedback]) -> int:
         """Store feedback items idempotently; return how many were new."""
         new = 0
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             for item in items:
                 try:
                     with conn.begin_nested():
@@ -149,7 +167,7 @@ class Store:
     def save_audit(self, record: AuditRecord) -> None:
         """Append one audit record."""
         values = record.__dict__ | {"card_uuids": json.dumps(record.card_uuids), "created_at": _utcnow()}
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(insert(audit_table).values(**values))
 
     def load_audit(self) -> list[dict[str, Any]]:
@@ -159,20 +177,31 @@ class Store:
             return [dict(row) | {"card_uuids": json.loads(row["card_uuids"])} for row in rows]
 
     def save_jti_once(self, issuer: str, jti: str, expires_at: datetime) -> bool:
-        """Record a token id; return False when it was already seen and is unexpired (a replay)."""
+        """Record a token id; return False when it was already seen and is unexpired (a replay).
+
+        One write per call: expired ids are purged at most every JTI_PURGE_INTERVAL seconds per
+        process, and an id whose old record has expired (not yet purged) takes that record over.
+        """
         now = _utcnow()
-        with self.engine.begin() as conn:
-            conn.execute(delete(jti_table).where(jti_table.c.expires_at < now))
+        if now >= self._next_jti_purge:
+            self._next_jti_purge = now + timedelta(seconds=JTI_PURGE_INTERVAL_SECONDS)
+            self.purge_expired_jti()
         try:
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 conn.execute(insert(jti_table).values(issuer=issuer, jti=jti, expires_at=expires_at))
         except IntegrityError:
-            return False
+            with self._writing() as conn:
+                taken_over = conn.execute(
+                    update(jti_table)
+                    .where(jti_table.c.issuer == issuer, jti_table.c.jti == jti, jti_table.c.expires_at < now)
+                    .values(expires_at=expires_at)
+                ).rowcount
+            return taken_over == 1
         return True
 
     def purge_expired_jti(self) -> int:
         """Delete expired token ids; return how many."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             return conn.execute(delete(jti_table).where(jti_table.c.expires_at < _utcnow())).rowcount
 
 
@@ -236,6 +265,9 @@ def _create_engine(url: str) -> Engine:
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a commit does not wait for fsync (the WAL is synced at checkpoints); durable across
+        # process crashes, the last commits may be lost on power failure. Production runs PostgreSQL.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
 

@@ -44,8 +44,33 @@ def codings(concepts: Any) -> list[Code]:
 
 def has_code(concepts: Any, codes: Iterable[Code]) -> bool:
     """Return whether any coding of `concepts` is one of `codes` (system and code)."""
-    wanted = set(codes)
-    return any(c in wanted for c in codings(concepts))
+    wanted = _pairs(codes)
+    for concept in dicts(concepts):
+        for coding in dicts(concept.get("coding")):
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and isinstance(code, str) and (system, code) in wanted:
+                return True
+    return False
+
+
+# The hot path of every decision: binding tuples (long-lived, from the rules) -> their (system, code)
+# pairs, built once. Keyed by identity, holding the tuple so its id cannot be reused; bounded.
+_PAIRS: dict[int, tuple[Iterable[Code], frozenset[tuple[str, str]]]] = {}
+_PAIRS_MAX = 512
+
+
+def _pairs(codes: Iterable[Code]) -> frozenset[tuple[str, str]]:
+    """Return the (system, code) pairs of `codes` (cached for tuples)."""
+    if not isinstance(codes, tuple):
+        return frozenset((c.system, c.code) for c in codes)
+    entry = _PAIRS.get(id(codes))
+    if entry is not None and entry[0] is codes:
+        return entry[1]
+    pairs = frozenset((c.system, c.code) for c in codes)
+    if len(_PAIRS) >= _PAIRS_MAX:
+        _PAIRS.clear()
+    _PAIRS[id(codes)] = (codes, pairs)
+    return pairs
 
 
 def parse_date(value: Any) -> date | None:
