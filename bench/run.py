@@ -54,6 +54,7 @@ class Servers:
     fhir_base: str
     key_path: Path
     workdir: Path
+    service_pid: int = 0
 
 
 def free_port() -> int:
@@ -159,9 +160,10 @@ def servers(workdir: Path, workers: int, max_concurrency: int, delay_ms: float) 
     with (
         started(fhir_cmd, workdir / "fhir.log", f"{fhir_base}/_stats"),
         started_bare(bare_cmd, workdir, bare_port),
-        started(service_cmd, workdir / "service.log", f"http://{HOST}:{service_port}/readyz", env=env),
+        started(service_cmd, workdir / "service.log", f"http://{HOST}:{service_port}/readyz", env=env) as pid,
     ):
-        yield Servers(f"http://{HOST}:{bare_port}", f"http://{HOST}:{service_port}", fhir_base, key_path, workdir)
+        yield Servers(f"http://{HOST}:{bare_port}", f"http://{HOST}:{service_port}", fhir_base, key_path, workdir,
+                      pid)
 
 
 @contextmanager
