@@ -2,8 +2,9 @@
 
 Out-of-scope answers need no chart read when the draft orders show it (non-IVIg medication,
 subcutaneous route, another stated indication). Only an IVIg order without a stated reason reads
-the `conditions` key first; a Medication or reason Condition not in the draft orders is read in
-one batch. A reasonReference that cannot be resolved counts as no stated reason.
+the `conditions` key first. A referenced Medication not in the draft orders is read first (one
+batch); reason Conditions are read (one batch) only for orders that turned out to be IVIg.
+A reasonReference that cannot be resolved counts as no stated reason.
 """
 
 from __future__ import annotations
@@ -42,21 +43,19 @@ def extract_draft_orders(context: JSON, hook: str) -> list[JSON]:
 
 def evaluate_scope(context: JSON, hook: str, chart: Chart, rules: Rules) -> Scope:
     """Return the in-scope IVIg orders of a hook call (empty when the service stays silent)."""
-    drafts = bundle_resources(context.get("draftOrders"))
-    selected = extract_draft_orders(context, hook)
-    candidates = [o for o in selected if o.get("resourceType") == "MedicationRequest"]
-    resolved = _local_index(drafts)
-    missing = [ref for o in candidates for ref in _wanted_references(o) if ref not in resolved]
-    if missing:
-        read = chart.read(list(dict.fromkeys(missing)))
-        resolved.update({k: v for k, v in read.items() if isinstance(v, dict)})
+    candidates = [
+        o for o in extract_draft_orders(context, hook) if o.get("resourceType") == "MedicationRequest"
+    ]
+    resolved = _local_index(bundle_resources(context.get("draftOrders")))
 
     def resolve(ref: str, holder: JSON) -> JSON | None:
         if ref.startswith("#"):
             return next((c for c in dicts(holder.get("contained")) if c.get("id") == ref[1:]), None)
         return resolved.get(relative_reference(ref))
 
+    _read_missing(chart, [_medication_reference(o) for o in candidates], resolved)
     ivig = [o for o in candidates if is_ivig_order(o, rules, resolve) and _route_in_scope(o, rules)]
+    _read_missing(chart, [ref for o in ivig for ref in _reason_references(o)], resolved)
     stated = [(o, extract_indication(o, rules, resolve)) for o in ivig]
     in_scope = [o for o, ind in stated if ind == "lmn"]
     unstated = [o for o, ind in stated if ind == "none"]
@@ -68,14 +67,28 @@ def evaluate_scope(context: JSON, hook: str, chart: Chart, rules: Rules) -> Scop
     return Scope(tuple(o for o in ivig if any(o is s for s in in_scope)), prior)
 
 
+def _read_missing(chart: Chart, references: Sequence[str | None], resolved: dict[str, JSON]) -> None:
+    """Read, in one batch, the references neither contained nor already resolved (no read if none)."""
+    missing = [r for r in dict.fromkeys(references) if r and r not in resolved]
+    if missing:
+        read = chart.read(missing)
+        resolved.update({k: v for k, v in read.items() if isinstance(v, dict)})
+
+
 def _local_index(drafts: Sequence[JSON]) -> dict[str, JSON]:
     """Return the draft-order resources by 'Type/id'."""
     return {f"{r.get('resourceType')}/{r.get('id')}": r for r in drafts if r.get("id")}
 
 
-def _wanted_references(order: JSON) -> list[str]:
-    """Return the non-contained medication and reason references of an order."""
-    refs = [medication_reference(order)] + [reference_target(r) for r in dicts(order.get("reasonReference"))]
+def _medication_reference(order: JSON) -> str | None:
+    """Return the order's non-contained medication reference as 'Type/id', if any."""
+    ref = medication_reference(order)
+    return relative_reference(ref) if ref and not ref.startswith("#") else None
+
+
+def _reason_references(order: JSON) -> list[str]:
+    """Return the order's non-contained reasonReference targets as 'Type/id'."""
+    refs = [reference_target(r) for r in dicts(order.get("reasonReference"))]
     return [relative_reference(r) for r in refs if r and not r.startswith("#")]
 
 

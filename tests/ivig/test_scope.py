@@ -85,6 +85,7 @@ NON_IVIG = {
             "category": {"text": "lenient object"},
             "resourceType": "ServiceRequest",
         },
+        {**NON_IVIG, "reasonCode": [], "reasonReference": [{"reference": "Condition/elsewhere"}]},
     ],
 )
 def test_out_of_scope_makes_no_chart_reads(order):
