@@ -45,11 +45,15 @@ def codings(concepts: Any) -> list[Code]:
 def has_code(concepts: Any, codes: Iterable[Code]) -> bool:
     """Return whether any coding of `concepts` is one of `codes` (system and code)."""
     wanted = _pairs(codes)
-    for concept in dicts(concepts):
-        for coding in dicts(concept.get("coding")):
-            system, code = coding.get("system"), coding.get("code")
-            if isinstance(system, str) and isinstance(code, str) and (system, code) in wanted:
-                return True
+    for concept in concepts if isinstance(concepts, list) else (concepts,):
+        if not isinstance(concept, dict):
+            continue
+        found = concept.get("coding")
+        for coding in found if isinstance(found, list) else (found,):
+            if isinstance(coding, dict):
+                system, code = coding.get("system"), coding.get("code")
+                if isinstance(system, str) and isinstance(code, str) and (system, code) in wanted:
+                    return True
     return False
 
 
