@@ -30,6 +30,7 @@ class FhirHandler(BaseHTTPRequestHandler):
     """Answers reads and searches from the server's FhirData after the configured delay."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # with delayed ACKs, Nagle would add up to 40 ms to a small answer
     server: FhirBenchServer
 
     def do_GET(self) -> None:
@@ -50,8 +51,8 @@ class FhirHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/fhir+json")
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._headers_buffer.append(b"\r\n" + body)  # head and body in one write
+        self.flush_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet."""

@@ -270,7 +270,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run (default 10)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32], help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of both apps (default 2)")
-    parser.add_argument("--fhir-concurrency", type=int, default=4, help="service fhir.max_concurrency")
+    parser.add_argument("--fhir-concurrency", type=int, default=8, help="service fhir.max_concurrency (default 8)")
     parser.add_argument("--fhir-delay-ms", type=float, default=5.0, help="bench FHIR server delay per read")
     parser.add_argument("--scenario", nargs="+", choices=[s.key for s in BENCH_SCENARIOS],
                         default=[s.key for s in BENCH_SCENARIOS])
