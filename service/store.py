@@ -81,6 +81,11 @@ jti_table = Table(
 )
 
 
+# Built once: a statement made per call costs more in SQLAlchemy's cache-key work than SQLite's insert.
+_INSERT_AUDIT = insert(audit_table)
+_INSERT_JTI = insert(jti_table)
+
+
 class StoreError(Exception):
     """The store could not be reached or written."""
 
@@ -168,7 +173,7 @@ class Store:
         """Append one audit record."""
         values = record.__dict__ | {"card_uuids": json.dumps(record.card_uuids), "created_at": _utcnow()}
         with self._writing() as conn:
-            conn.execute(insert(audit_table).values(**values))
+            conn.execute(_INSERT_AUDIT, values)
 
     def load_audit(self) -> list[dict[str, Any]]:
         """Return every audit record, oldest first."""
@@ -188,7 +193,7 @@ class Store:
             self.purge_expired_jti()
         try:
             with self._writing() as conn:
-                conn.execute(insert(jti_table).values(issuer=issuer, jti=jti, expires_at=expires_at))
+                conn.execute(_INSERT_JTI, {"issuer": issuer, "jti": jti, "expires_at": expires_at})
         except IntegrityError:
             with self._writing() as conn:
                 taken_over = conn.execute(
