@@ -37,6 +37,16 @@ class Measurement:
         return cls(target, scenario, connections, r["requests"], r["duration_us"] / 1e6, r["p50_us"] / 1000,
                    r["p99_us"] / 1000, r["non2xx"], errors, r["reused_tokens"], r["last_bad_status"])
 
+    @classmethod
+    def from_runs(cls, target: str, scenario: str, connections: int, runs: list[dict[str, Any]]) -> Measurement:
+        """Return one measurement of several wrk runs: counts summed, percentiles averaged over the runs."""
+        each = [cls.from_wrk(target, scenario, connections, r) for r in runs]
+        n = len(each)
+        return cls(target, scenario, connections, sum(m.requests for m in each), sum(m.seconds for m in each),
+                   sum(m.p50_ms for m in each) / n, sum(m.p99_ms for m in each) / n, sum(m.non2xx for m in each),
+                   sum(m.socket_errors for m in each), sum(m.reused_tokens for m in each),
+                   max(m.last_bad_status for m in each))
+
     @property
     def rps(self) -> float:
         """Return requests per second."""

@@ -43,6 +43,7 @@ HOST = "127.0.0.1"
 SERVICE_ID = "ivig-order-sign"
 WRK_THREADS = 2
 WARMUP_SECONDS = 2
+TARGETS = ("bare", "service")
 
 
 @dataclass
@@ -247,21 +248,30 @@ def run_wrk(wrk: str, url: str, tokens: Path, body: Path, connections: int, seco
     return result
 
 
-def measure(
-    wrk: str, srv: Servers, target: str, scenario: BenchScenario, body: Path, connections: int, seconds: int
-) -> Measurement:
-    """Warm up, then measure one (target, scenario, concurrency); the service gets fresh tokens each run."""
-    base = srv.bare_url if target == "bare" else srv.service_url
-    url = f"{base}/cds-services/{SERVICE_ID}"
-    warm_tokens = write_tokens(srv.key_path, url, 4000, srv.workdir / "tokens-warm.txt")
-    warm = run_wrk(wrk, url, warm_tokens, body, connections, WARMUP_SECONDS)
-    rate = warm["requests"] / max(warm["duration_us"] / 1e6, 0.1)
-    count = 2000 if target == "bare" else int(rate * seconds * 1.6) + 2000
-    tokens = write_tokens(srv.key_path, url, count, srv.workdir / "tokens.txt")
-    result = run_wrk(wrk, url, tokens, body, connections, seconds)
-    if target == "bare":
-        result["reused_tokens"] = 0  # the bare app ignores the header: reuse is harmless there
-    return Measurement.from_wrk(target, scenario.key, connections, result)
+def measure_pair(
+    wrk: str, srv: Servers, scenario: BenchScenario, body: Path, connections: int, seconds: int, rounds: int
+) -> list[Measurement]:
+    """Measure the bare app and the service on one scenario, alternating in `rounds` (machine drift hits both).
+
+    Each target is warmed up first; every service run gets freshly signed tokens (one per request).
+    """
+    urls = {t: f"{srv.bare_url if t == 'bare' else srv.service_url}/cds-services/{SERVICE_ID}" for t in TARGETS}
+    rates = {}
+    for target, url in urls.items():
+        warm = run_wrk(wrk, url, write_tokens(srv.key_path, url, 4000, srv.workdir / "warm.txt"), body,
+                       connections, WARMUP_SECONDS)
+        rates[target] = warm["requests"] / max(warm["duration_us"] / 1e6, 0.1)
+    share = max(1, seconds // rounds)
+    runs: dict[str, list[dict[str, Any]]] = {t: [] for t in TARGETS}
+    for _ in range(rounds):
+        for target, url in urls.items():
+            count = 2000 if target == "bare" else int(rates[target] * share * 1.6) + 2000
+            result = run_wrk(wrk, url, write_tokens(srv.key_path, url, count, srv.workdir / "tokens.txt"), body,
+                             connections, share)
+            if target == "bare":
+                result["reused_tokens"] = 0  # the bare app ignores the header: reuse is harmless there
+            runs[target].append(result)
+    return [Measurement.from_runs(t, scenario.key, connections, runs[t]) for t in TARGETS]
 
 
 def main() -> int:
@@ -269,6 +279,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="ivig-cds serve vs. a bare Flask app, under wrk")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run (default 10)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32], help="wrk connections")
+    parser.add_argument("--rounds", type=int, default=2, help="bare/service alternations sharing --duration")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of both apps (default 2)")
     parser.add_argument("--fhir-concurrency", type=int, default=8, help="service fhir.max_concurrency (default 8)")
     parser.add_argument("--fhir-delay-ms", type=float, default=5.0, help="bench FHIR server delay per read")
@@ -293,8 +304,8 @@ def main() -> int:
             results = []
             for connections in args.concurrency:
                 for scenario in chosen:
-                    for target in ("bare", "service"):
-                        m = measure(wrk, srv, target, scenario, bodies[scenario.key], connections, args.duration)
+                    body = bodies[scenario.key]
+                    for m in measure_pair(wrk, srv, scenario, body, connections, args.duration, args.rounds):
                         print(f"bench: {m.one_line()}", file=sys.stderr)
                         results.append(m)
     finally:
@@ -328,7 +339,8 @@ def machine_description(args: argparse.Namespace, started_at: dt.datetime) -> di
         "os": f"{platform.system()} {platform.release()}",
         "wrk": wrk_version.strip() or "wrk",
         "workers": str(args.workers),
-        "duration": f"{args.duration} s per run after a {WARMUP_SECONDS} s warm-up, {WRK_THREADS} wrk threads",
+        "duration": (f"{args.duration} s per target and scenario in {args.rounds} alternating rounds, after a "
+                     f"{WARMUP_SECONDS} s warm-up; {WRK_THREADS} wrk threads"),
         "fhir": f"max_concurrency {args.fhir_concurrency}, FHIR server delay {args.fhir_delay_ms:g} ms/read",
     }
 
