@@ -88,7 +88,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--delay-ms", type=float, default=5.0)
     args = parser.parse_args()
-    server = FhirBenchServer((args.host, args.port), FhirData(load_record(args.scenario)), args.delay_ms / 1000)
+    server = FhirBenchServer(
+        (args.host, args.port), FhirData(load_record(args.scenario)), args.delay_ms / 1000
+    )
     print(f"bench FHIR server on http://{args.host}:{args.port}{BASE_PATH}", file=sys.stderr, flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

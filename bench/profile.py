@@ -21,7 +21,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from run import SERVICE_ID, ensure_wrk, run_wrk, servers, validate, discovery_templates  # noqa: E402
+from run import SERVICE_ID, discovery_templates, ensure_wrk, run_wrk, servers, validate  # noqa: E402
 from scenarios import BENCH_SCENARIOS, build_body  # noqa: E402
 from tokens import write_tokens  # noqa: E402
 
@@ -43,8 +43,12 @@ def summarise(raw_files: list[Path], top: int) -> str:
             if not stack:
                 continue
             n = int(count)
-            frames = [f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0].split("/")[-1] + ")"
-                      if " (" in f else f for f in stack.split(";")]
+            frames = [
+                f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0].split("/")[-1] + ")"
+                if " (" in f
+                else f
+                for f in stack.split(";")
+            ]
             if any("idle" in f for f in frames[-1:]):
                 continue
             total += n
@@ -82,18 +86,37 @@ def main() -> int:
         url = f"{srv.service_url}/cds-services/{SERVICE_ID}"
         tokens = write_tokens(srv.key_path, url, 400 * (args.seconds + 4), workdir / "tokens.txt")
         workers = worker_pids(srv.service_pid)
-        load = threading.Thread(target=run_wrk, args=(wrk, url, tokens, body_path, args.connections,
-                                                      args.seconds + 2))
+        load = threading.Thread(
+            target=run_wrk, args=(wrk, url, tokens, body_path, args.connections, args.seconds + 2)
+        )
         load.start()
         raws = []
         procs = []
         for pid in workers:
             raw = workdir / f"profile-{pid}.txt"
             raws.append(raw)
-            procs.append(subprocess.Popen([pyspy, "record", "--pid", str(pid), "--duration", str(args.seconds),
-                                           "--rate", "250", "--format", "raw", "--output", str(raw), "--nonblocking",
-                                           *(["--gil"] if args.gil else [])],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        pyspy,
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--duration",
+                        str(args.seconds),
+                        "--rate",
+                        "250",
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(raw),
+                        "--nonblocking",
+                        *(["--gil"] if args.gil else []),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         for p in procs:
             p.wait()
         load.join()

@@ -34,18 +34,40 @@ class Measurement:
     def from_wrk(cls, target: str, scenario: str, connections: int, r: dict[str, Any]) -> Measurement:
         """Return the measurement of a wrk BENCH_JSON summary."""
         errors = r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
-        return cls(target, scenario, connections, r["requests"], r["duration_us"] / 1e6, r["p50_us"] / 1000,
-                   r["p99_us"] / 1000, r["non2xx"], errors, r["reused_tokens"], r["last_bad_status"])
+        return cls(
+            target,
+            scenario,
+            connections,
+            r["requests"],
+            r["duration_us"] / 1e6,
+            r["p50_us"] / 1000,
+            r["p99_us"] / 1000,
+            r["non2xx"],
+            errors,
+            r["reused_tokens"],
+            r["last_bad_status"],
+        )
 
     @classmethod
-    def from_runs(cls, target: str, scenario: str, connections: int, runs: list[dict[str, Any]]) -> Measurement:
+    def from_runs(
+        cls, target: str, scenario: str, connections: int, runs: list[dict[str, Any]]
+    ) -> Measurement:
         """Return one measurement of several wrk runs: counts summed, percentiles averaged over the runs."""
         each = [cls.from_wrk(target, scenario, connections, r) for r in runs]
         n = len(each)
-        return cls(target, scenario, connections, sum(m.requests for m in each), sum(m.seconds for m in each),
-                   sum(m.p50_ms for m in each) / n, sum(m.p99_ms for m in each) / n, sum(m.non2xx for m in each),
-                   sum(m.socket_errors for m in each), sum(m.reused_tokens for m in each),
-                   max(m.last_bad_status for m in each))
+        return cls(
+            target,
+            scenario,
+            connections,
+            sum(m.requests for m in each),
+            sum(m.seconds for m in each),
+            sum(m.p50_ms for m in each) / n,
+            sum(m.p99_ms for m in each) / n,
+            sum(m.non2xx for m in each),
+            sum(m.socket_errors for m in each),
+            sum(m.reused_tokens for m in each),
+            max(m.last_bad_status for m in each),
+        )
 
     @property
     def rps(self) -> float:
@@ -59,15 +81,24 @@ class Measurement:
 
     def one_line(self) -> str:
         """Return a progress line."""
-        flag = "" if self.ok else (f"  FAILED: {self.non2xx} non-2xx (last {self.last_bad_status}), "
-                                   f"{self.socket_errors} socket errors, {self.reused_tokens} reused tokens")
-        return (f"{self.target:7} {self.scenario:9} c={self.connections:<3} {self.rps:8.1f} req/s  "
-                f"p50 {self.p50_ms:7.2f} ms  p99 {self.p99_ms:7.2f} ms{flag}")
+        flag = (
+            ""
+            if self.ok
+            else (
+                f"  FAILED: {self.non2xx} non-2xx (last {self.last_bad_status}), "
+                f"{self.socket_errors} socket errors, {self.reused_tokens} reused tokens"
+            )
+        )
+        return (
+            f"{self.target:7} {self.scenario:9} c={self.connections:<3} {self.rps:8.1f} req/s  "
+            f"p50 {self.p50_ms:7.2f} ms  p99 {self.p99_ms:7.2f} ms{flag}"
+        )
 
 
 def _find(results: Sequence[Measurement], target: str, scenario: str, connections: int) -> Measurement | None:
-    return next((m for m in results if (m.target, m.scenario, m.connections) == (target, scenario, connections)),
-                None)
+    return next(
+        (m for m in results if (m.target, m.scenario, m.connections) == (target, scenario, connections)), None
+    )
 
 
 def _cell(m: Measurement | None) -> tuple[str, str, str]:
@@ -94,8 +125,16 @@ def render_table(results: Sequence[Measurement], scenarios: Sequence[BenchScenar
             bare, svc = _find(results, "bare", scenario.key, c), _find(results, "service", scenario.key, c)
             ratios = ("-", "-", "-")
             if bare and svc and bare.ok and svc.ok:
-                ratios = (_ratio(svc.rps, bare.rps), _ratio(svc.p50_ms, bare.p50_ms), _ratio(svc.p99_ms, bare.p99_ms))
-            lines.append(f"| {scenario.key}: {scenario.title} | {c} | " + " | ".join((*_cell(bare), *_cell(svc), *ratios)) + " |")
+                ratios = (
+                    _ratio(svc.rps, bare.rps),
+                    _ratio(svc.p50_ms, bare.p50_ms),
+                    _ratio(svc.p99_ms, bare.p99_ms),
+                )
+            lines.append(
+                f"| {scenario.key}: {scenario.title} | {c} | "
+                + " | ".join((*_cell(bare), *_cell(svc), *ratios))
+                + " |"
+            )
     return lines
 
 
@@ -121,16 +160,23 @@ def check_targets(results: Sequence[Measurement], delay_ms: float) -> list[str]:
         r = p[1].p99_ms / p[0].p99_ms
         out.append(f"- card p99 within 4x bare p99 (c=8): {r:.2f}x, {verdict(r <= 4)}")
     card = {m.connections: m for m in results if m.scenario == "card" and m.target == "service" and m.ok}
-    for c, m in sorted({m.connections: m for m in results
-                        if m.scenario == "card-fhir" and m.target == "service" and m.ok}.items()):
+    for c, m in sorted(
+        {
+            m.connections: m for m in results if m.scenario == "card-fhir" and m.target == "service" and m.ok
+        }.items()
+    ):
         compute = card[c].p50_ms if c in card else 0.0
         bound = FHIR_ROUND_TRIPS * delay_ms + compute
-        out.append(f"- card-fhir p50 <= {FHIR_ROUND_TRIPS} x {delay_ms:g} ms + compute (card p50 {compute:.1f} ms) "
-                   f"= {bound:.1f} ms (c={c}): {m.p50_ms:.1f} ms, {verdict(m.p50_ms <= bound)}")
+        out.append(
+            f"- card-fhir p50 <= {FHIR_ROUND_TRIPS} x {delay_ms:g} ms + compute (card p50 {compute:.1f} ms) "
+            f"= {bound:.1f} ms (c={c}): {m.p50_ms:.1f} ms, {verdict(m.p50_ms <= bound)}"
+        )
     return out
 
 
-def render_report(results: Sequence[Measurement], scenarios: Sequence[BenchScenario], machine: dict[str, str]) -> str:
+def render_report(
+    results: Sequence[Measurement], scenarios: Sequence[BenchScenario], machine: dict[str, str]
+) -> str:
     """Return the whole generated Markdown section."""
     delay = float(machine["fhir"].split("delay ")[1].split(" ms")[0])
     lines = [

@@ -88,7 +88,7 @@ def write_config(workdir: Path, port: int, fhir_base: str, jwks: Path, max_concu
     path.write_text(f"""\
 [service]
 public_base_url = "http://{HOST}:{port}"
-data_dir = "{workdir / 'data'}"
+data_dir = "{workdir / "data"}"
 as_of_date = "{as_of}"   # the scenarios' decision date, so the expected card comes back
 
 [auth]
@@ -115,7 +115,7 @@ def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen[bytes] | N
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"server for {url} exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, OSError):
@@ -150,21 +150,63 @@ def servers(workdir: Path, workers: int, max_concurrency: int, delay_ms: float) 
     key_path, jwks = generate_key(workdir)
     config = write_config(workdir, service_port, fhir_base, jwks, max_concurrency)
     py = sys.executable
-    fhir_cmd = [py, str(BENCH / "fhir_server.py"), "--scenario", "definite-cb-median-forearm",
-                "--port", str(fhir_port), "--delay-ms", str(delay_ms)]
-    bare_cmd = [py, "-m", "gunicorn", "--chdir", str(BENCH), "-b", f"{HOST}:{bare_port}", "-w", str(workers),
-                "-k", "gthread", "--threads", "4", "--keep-alive", "5", "--log-level", "warning",
-                "bare_app:create_app()"]
-    service_cmd = [py, "-m", "service.cli", "serve", "--config", str(config), "--host", HOST,
-                   "--port", str(service_port), "--workers", str(workers)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IVIG_CDS_") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    fhir_cmd = [
+        py,
+        str(BENCH / "fhir_server.py"),
+        "--scenario",
+        "definite-cb-median-forearm",
+        "--port",
+        str(fhir_port),
+        "--delay-ms",
+        str(delay_ms),
+    ]
+    bare_cmd = [
+        py,
+        "-m",
+        "gunicorn",
+        "--chdir",
+        str(BENCH),
+        "-b",
+        f"{HOST}:{bare_port}",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        "--keep-alive",
+        "5",
+        "--log-level",
+        "warning",
+        "bare_app:create_app()",
+    ]
+    service_cmd = [
+        py,
+        "-m",
+        "service.cli",
+        "serve",
+        "--config",
+        str(config),
+        "--host",
+        HOST,
+        "--port",
+        str(service_port),
+        "--workers",
+        str(workers),
+    ]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("IVIG_CDS_") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
     with (
         started(fhir_cmd, workdir / "fhir.log", f"{fhir_base}/_stats"),
         started_bare(bare_cmd, workdir, bare_port),
         started(service_cmd, workdir / "service.log", f"http://{HOST}:{service_port}/readyz", env=env) as pid,
     ):
-        yield Servers(f"http://{HOST}:{bare_port}", f"http://{HOST}:{service_port}", fhir_base, key_path, workdir,
-                      pid)
+        yield Servers(
+            f"http://{HOST}:{bare_port}", f"http://{HOST}:{service_port}", fhir_base, key_path, workdir, pid
+        )
 
 
 @contextmanager
@@ -197,7 +239,7 @@ def http_json(url: str, body: dict[str, Any] | None, token: str | None) -> tuple
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, headers=headers, method="POST" if data else "GET")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
@@ -228,18 +270,36 @@ def validate(srv: Servers, scenario: BenchScenario, body: dict[str, Any]) -> Non
         raise RuntimeError(f"{scenario.key}: service answered {status} with {answer!r:.300}")
     reads = fhir_reads(srv) - reads_before
     if scenario.prefetch == (reads != 0):
-        raise RuntimeError(f"{scenario.key}: {reads} FHIR reads (expected {'none' if scenario.prefetch else 'some'})")
+        raise RuntimeError(
+            f"{scenario.key}: {reads} FHIR reads (expected {'none' if scenario.prefetch else 'some'})"
+        )
     bare_status, bare_answer = http_json(f"{srv.bare_url}/cds-services/{SERVICE_ID}", body, None)
     if bare_status != 200 or bare_answer != {"cards": []}:
         raise RuntimeError(f"bare app answered {bare_status}")
     summary = cards[0]["summary"] if cards else "(no card)"
-    print(f"bench: {scenario.key}: 200, {len(cards)} card(s), {reads} FHIR reads: {summary[:80]}", file=sys.stderr)
+    print(
+        f"bench: {scenario.key}: 200, {len(cards)} card(s), {reads} FHIR reads: {summary[:80]}",
+        file=sys.stderr,
+    )
 
 
 def run_wrk(wrk: str, url: str, tokens: Path, body: Path, connections: int, seconds: int) -> dict[str, Any]:
     """Run wrk once; return its BENCH_JSON summary."""
-    cmd = [wrk, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-           "-s", str(BENCH / "wrk.lua"), url, "--", str(tokens), str(body), str(WRK_THREADS)]
+    cmd = [
+        wrk,
+        f"-t{WRK_THREADS}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "wrk.lua"),
+        url,
+        "--",
+        str(tokens),
+        str(body),
+        str(WRK_THREADS),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     line = next((ln for ln in out.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if line is None:
@@ -251,23 +311,37 @@ def run_wrk(wrk: str, url: str, tokens: Path, body: Path, connections: int, seco
 def measure_pair(
     wrk: str, srv: Servers, scenario: BenchScenario, body: Path, connections: int, seconds: int, rounds: int
 ) -> list[Measurement]:
-    """Measure the bare app and the service on one scenario, alternating in `rounds` (machine drift hits both).
+    """Measure the bare app and the service on one scenario, alternating in `rounds` (drift hits both).
 
     Each target is warmed up first; every service run gets freshly signed tokens (one per request).
     """
-    urls = {t: f"{srv.bare_url if t == 'bare' else srv.service_url}/cds-services/{SERVICE_ID}" for t in TARGETS}
+    urls = {
+        t: f"{srv.bare_url if t == 'bare' else srv.service_url}/cds-services/{SERVICE_ID}" for t in TARGETS
+    }
     rates = {}
     for target, url in urls.items():
-        warm = run_wrk(wrk, url, write_tokens(srv.key_path, url, 4000, srv.workdir / "warm.txt"), body,
-                       connections, WARMUP_SECONDS)
+        warm = run_wrk(
+            wrk,
+            url,
+            write_tokens(srv.key_path, url, 4000, srv.workdir / "warm.txt"),
+            body,
+            connections,
+            WARMUP_SECONDS,
+        )
         rates[target] = warm["requests"] / max(warm["duration_us"] / 1e6, 0.1)
     share = max(1, seconds // rounds)
     runs: dict[str, list[dict[str, Any]]] = {t: [] for t in TARGETS}
     for _ in range(rounds):
         for target, url in urls.items():
             count = 2000 if target == "bare" else int(rates[target] * share * 1.6) + 2000
-            result = run_wrk(wrk, url, write_tokens(srv.key_path, url, count, srv.workdir / "tokens.txt"), body,
-                             connections, share)
+            result = run_wrk(
+                wrk,
+                url,
+                write_tokens(srv.key_path, url, count, srv.workdir / "tokens.txt"),
+                body,
+                connections,
+                share,
+            )
             if target == "bare":
                 result["reused_tokens"] = 0  # the bare app ignores the header: reuse is harmless there
             runs[target].append(result)
@@ -281,10 +355,16 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32], help="wrk connections")
     parser.add_argument("--rounds", type=int, default=2, help="bare/service alternations sharing --duration")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of both apps (default 2)")
-    parser.add_argument("--fhir-concurrency", type=int, default=8, help="service fhir.max_concurrency (default 8)")
+    parser.add_argument(
+        "--fhir-concurrency", type=int, default=8, help="service fhir.max_concurrency (default 8)"
+    )
     parser.add_argument("--fhir-delay-ms", type=float, default=5.0, help="bench FHIR server delay per read")
-    parser.add_argument("--scenario", nargs="+", choices=[s.key for s in BENCH_SCENARIOS],
-                        default=[s.key for s in BENCH_SCENARIOS])
+    parser.add_argument(
+        "--scenario",
+        nargs="+",
+        choices=[s.key for s in BENCH_SCENARIOS],
+        default=[s.key for s in BENCH_SCENARIOS],
+    )
     parser.add_argument("--results", type=Path, help="rewrite the generated section of this Markdown file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, config)")
     args = parser.parse_args()
@@ -330,7 +410,9 @@ def machine_description(args: argparse.Namespace, started_at: dt.datetime) -> di
                 break
     except OSError:
         pass
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split(
+        "\n"
+    )[0]
     return {
         "date": started_at.strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
@@ -339,8 +421,10 @@ def machine_description(args: argparse.Namespace, started_at: dt.datetime) -> di
         "os": f"{platform.system()} {platform.release()}",
         "wrk": wrk_version.strip() or "wrk",
         "workers": str(args.workers),
-        "duration": (f"{args.duration} s per target and scenario in {args.rounds} alternating rounds, after a "
-                     f"{WARMUP_SECONDS} s warm-up; {WRK_THREADS} wrk threads"),
+        "duration": (
+            f"{args.duration} s per target and scenario in {args.rounds} alternating rounds, after a "
+            f"{WARMUP_SECONDS} s warm-up; {WRK_THREADS} wrk threads"
+        ),
         "fhir": f"max_concurrency {args.fhir_concurrency}, FHIR server delay {args.fhir_delay_ms:g} ms/read",
     }
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fhir_data import FhirData
-
 from cds_hooks.prefetch import render_template
+
+from fhir_data import FhirData
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "fixtures" / "scenarios"
@@ -42,8 +42,13 @@ class BenchScenario:
 BENCH_SCENARIOS = (
     BenchScenario("no-card", "non-IVIg order, full prefetch", "non-ivig-order-no-card", True, 0),
     BenchScenario("card", "in-scope IVIg order, full prefetch", "definite-cb-median-forearm", True, 1),
-    BenchScenario("card-fhir", "in-scope IVIg order, no prefetch, FHIR +5 ms/read",
-                  "definite-cb-median-forearm", False, 1),
+    BenchScenario(
+        "card-fhir",
+        "in-scope IVIg order, no prefetch, FHIR +5 ms/read",
+        "definite-cb-median-forearm",
+        False,
+        1,
+    ),
 )
 
 
@@ -89,7 +94,11 @@ def build_body(scenario: BenchScenario, templates: Mapping[str, str], fhir_base:
     else:
         body["fhirServer"] = fhir_base
         body["fhirAuthorization"] = {
-            "access_token": FHIR_ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600,
-            "scope": "patient/*.read", "subject": "ivig-cds", "patient": context["patientId"],
+            "access_token": FHIR_ACCESS_TOKEN,
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "scope": "patient/*.read",
+            "subject": "ivig-cds",
+            "patient": context["patientId"],
         }
     return body

@@ -63,7 +63,7 @@ def main() -> int:
         os.kill(srv.service_pid, signal.SIGTERM)
         time.sleep(0.5)
         try:
-            urllib.request.urlopen(f"{srv.service_url}/healthz", timeout=2)  # noqa: S310 (loopback)
+            urllib.request.urlopen(f"{srv.service_url}/healthz", timeout=2)
             failures.append("a new connection was still accepted 0.5 s after SIGTERM")
         except (urllib.error.URLError, OSError):
             print("shutdown: new connections refused after SIGTERM", file=sys.stderr)
@@ -74,15 +74,20 @@ def main() -> int:
         exited_after = time.monotonic() - sent_at
         for status, answer, took in answers:
             cards = len(answer.get("cards", [])) if isinstance(answer, dict) else -1
-            print(f"shutdown: in-flight call answered {status} with {cards} card(s) after {took:.2f} s",
-                  file=sys.stderr)
+            print(
+                f"shutdown: in-flight call answered {status} with {cards} card(s) after {took:.2f} s",
+                file=sys.stderr,
+            )
             if status != 200 or cards != 1:
                 failures.append(f"in-flight call answered {status}: {json.dumps(answer)[:200]}")
         if len(answers) != IN_FLIGHT:
             failures.append(f"only {len(answers)} of {IN_FLIGHT} in-flight calls answered")
         state = process_state(srv.service_pid)
-        print(f"shutdown: serve process {'exited' if state in ('', 'Z') else 'still running'} "
-              f"{exited_after:.2f} s after SIGTERM", file=sys.stderr)
+        print(
+            f"shutdown: serve process {'exited' if state in ('', 'Z') else 'still running'} "
+            f"{exited_after:.2f} s after SIGTERM",
+            file=sys.stderr,
+        )
         if state not in ("", "Z"):
             failures.append("serve did not exit within 30 s")
     for failure in failures:

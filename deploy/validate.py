@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from service.config import build_config
 
 DEPLOY = Path(__file__).resolve().parent
@@ -40,7 +39,11 @@ def check_kubernetes(problems: list[str]) -> None:
     for kind in ("Secret", "ConfigMap", "Deployment", "Service", "PodDisruptionBudget"):
         check(kind in docs, f"kubernetes.yaml: no {kind}", problems)
     secret = docs["Secret"]["stringData"]
-    check(secret["store-url"].startswith("postgresql+psycopg://"), "Secret store-url: postgresql+psycopg", problems)
+    check(
+        secret["store-url"].startswith("postgresql+psycopg://"),
+        "Secret store-url: postgresql+psycopg",
+        problems,
+    )
     check_config(docs["ConfigMap"]["data"]["ivig-cds.toml"], secret["store-url"], "ConfigMap", problems)
     spec = docs["Deployment"]["spec"]
     check(spec["replicas"] >= 2, "Deployment: 2+ replicas", problems)
@@ -49,17 +52,25 @@ def check_kubernetes(problems: list[str]) -> None:
     volumes = {v["name"]: v for v in pod["volumes"]}
     for container in pod["containers"] + pod.get("initContainers", []):
         name = container["name"]
-        check(container["securityContext"].get("readOnlyRootFilesystem") is True, f"{name}: read-only root", problems)
+        check(
+            container["securityContext"].get("readOnlyRootFilesystem") is True,
+            f"{name}: read-only root",
+            problems,
+        )
         env = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container["env"] if "valueFrom" in e}
         check(env == SECRET_ENV, f"{name}: store URL and pseudonym secret from the Secret", problems)
         mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
         for path in ("/var/lib/ivig-cds", "/tmp"):
-            check("emptyDir" in volumes.get(mounts.get(path, ""), {}), f"{name}: emptyDir at {path}", problems)
+            check(
+                "emptyDir" in volumes.get(mounts.get(path, ""), {}), f"{name}: emptyDir at {path}", problems
+            )
     main = pod["containers"][0]
     check(main["livenessProbe"]["httpGet"]["path"] == "/healthz", "liveness probe on /healthz", problems)
     check(main["readinessProbe"]["httpGet"]["path"] == "/readyz", "readiness probe on /readyz", problems)
     check({"requests", "limits"} <= set(main["resources"]), "container resources", problems)
-    check(pod["terminationGracePeriodSeconds"] > 25, "grace period above preStop + graceful_timeout", problems)
+    check(
+        pod["terminationGracePeriodSeconds"] > 25, "grace period above preStop + graceful_timeout", problems
+    )
 
 
 def check_compose(problems: list[str]) -> None:
@@ -70,8 +81,14 @@ def check_compose(problems: list[str]) -> None:
     for name in ("postgres", "ivig-cds"):
         check("healthcheck" in services[name], f"compose: {name} healthcheck", problems)
     app = services["ivig-cds"]
-    check(app["depends_on"]["postgres"]["condition"] == "service_healthy", "compose: waits for postgres", problems)
-    url = app["environment"]["IVIG_CDS_STORE_URL"].replace("${IVIG_CDS_DB_PASSWORD:-change-me-ivig-cds}", "pw")
+    check(
+        app["depends_on"]["postgres"]["condition"] == "service_healthy",
+        "compose: waits for postgres",
+        problems,
+    )
+    url = app["environment"]["IVIG_CDS_STORE_URL"].replace(
+        "${IVIG_CDS_DB_PASSWORD:-change-me-ivig-cds}", "pw"
+    )
     check(url.startswith("postgresql+psycopg://"), "compose: postgresql+psycopg store URL", problems)
     check_config((DEPLOY / "compose" / "ivig-cds.toml").read_text(), url, "compose config", problems)
 
@@ -83,7 +100,9 @@ def main() -> int:
     check_compose(problems)
     for problem in problems:
         print(f"deploy: {problem}", file=sys.stderr)
-    print("deploy: kubernetes.yaml and docker-compose.yml OK" if not problems else f"{len(problems)} problem(s)")
+    print(
+        "deploy: kubernetes.yaml and docker-compose.yml OK" if not problems else f"{len(problems)} problem(s)"
+    )
     return 1 if problems else 0
 
 
