@@ -47,8 +47,15 @@ class Served:
         return self.address + path
 
 
-def start(stack: ExitStack, workdir: Path, data_dir: Path, fhir_base: str, workers: int) -> Served:
-    """Start one `ivig-cds serve` on `data_dir`'s store; every instance answers for PUBLIC_BASE."""
+def start(
+    stack: ExitStack,
+    workdir: Path,
+    data_dir: Path,
+    fhir_base: str,
+    workers: int,
+    store_url: str | None = None,
+) -> Served:
+    """Start one `ivig-cds serve` on `data_dir`'s store, or `store_url`; all answer for PUBLIC_BASE."""
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     config = e2e_config(port=port, data_dir=data_dir, fhir_servers=[fhir_base], origins=[SANDBOX])
@@ -68,7 +75,8 @@ def start(stack: ExitStack, workdir: Path, data_dir: Path, fhir_base: str, worke
             probe_path="/healthz",
             log_path=workdir / "server.log",
             cwd=Path(__file__).resolve().parents[2],
-            env={"PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics")},
+            env={"PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics")}
+            | ({"IVIG_CDS_STORE_URL": store_url} if store_url else {}),
         )
     )
     return Served(process, address)
@@ -156,18 +164,32 @@ def test_replays_are_refused_whichever_worker_answers(served: Served) -> None:
     assert served.process.log_text().count('"reason": "jti replayed"') >= 12
 
 
-def test_replay_is_refused_by_another_instance_on_the_same_store(tmp_path: Path, fhir: HTTPServer) -> None:
-    """Two separate server processes share one SQLite store (as workers do): a token used on A dies on B."""
-    data_dir = tmp_path / "shared-data"
+def test_replay_is_refused_by_another_instance_on_the_same_store(
+    tmp_path: Path, fhir: HTTPServer, store_url: str
+) -> None:
+    """Two server processes share one store (SQLite or PostgreSQL): a token used on A dies on B,
+    and feedback stored through A is already known to B."""
     with ExitStack() as stack:
-        first = start(stack, tmp_path / "a", data_dir, fhir.url_for("/r4"), workers=1)
-        second = start(stack, tmp_path / "b", data_dir, fhir.url_for("/r4"), workers=1)
+        first = start(stack, tmp_path / "a", tmp_path / "a-data", fhir.url_for("/r4"), 1, store_url)
+        second = start(stack, tmp_path / "b", tmp_path / "b-data", fhir.url_for("/r4"), 1, store_url)
         token = sign(claims_for(PUBLIC_BASE + "/cds-services"))
         assert get(first, "/cds-services", bearer(token)).status_code == 200
         assert get(second, "/cds-services", bearer(token)).status_code == 401
         assert '"reason": "jti replayed"' in second.process.log_text()
         fresh = sign(claims_for(PUBLIC_BASE + "/cds-services"))  # the control: B accepts a new token
         assert get(second, "/cds-services", bearer(fresh)).status_code == 200
+        path = "/cds-services/ivig-order-sign/feedback"
+        item = {"card": "c-1", "outcome": "overridden", "outcomeTimestamp": "2026-11-25T10:00:00Z"}
+        answers = [
+            requests.post(
+                instance.url(path),
+                json={"feedback": [item]},
+                headers=bearer(sign(claims_for(PUBLIC_BASE + path))),
+                timeout=30,
+            ).json()
+            for instance in (first, second)
+        ]
+        assert answers == [{"received": 1, "new": 1}, {"received": 1, "new": 0}]
 
 
 def raw_exchange(served: Served, head: bytes, body_chunks: list[bytes]) -> bytes:
