@@ -419,7 +419,7 @@ def machine_description(args: argparse.Namespace, started_at: dt.datetime) -> di
         "cpu": cpu,
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
-        "wrk": wrk_version.strip() or "wrk",
+        "wrk": wrk_version.split(" Copyright")[0].strip() or "wrk",
         "workers": str(args.workers),
         "duration": (
             f"{args.duration} s per target and scenario in {args.rounds} alternating rounds, after a "
