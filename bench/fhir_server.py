@@ -17,6 +17,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -36,7 +37,8 @@ class FhirHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         """Answer one read."""
         if self.path == f"{BASE_PATH}/_stats":
-            self._send(200, json.dumps({"reads": self.server.reads}).encode())
+            stats = {"reads": self.server.reads, "connections": self.server.connections}
+            self._send(200, json.dumps(stats).encode())
             return
         time.sleep(self.server.delay)
         with self.server.lock:
@@ -69,8 +71,15 @@ class FhirBenchServer(ThreadingHTTPServer):
         self.data = data
         self.delay = delay
         self.reads = 0
+        self.connections = 0
         self.lock = threading.Lock()
         self._cache: dict[str, bytes | None] = {}
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Count connections (to show the service reuses them), then serve one in a thread."""
+        with self.lock:
+            self.connections += 1
+        super().process_request(request, client_address)
 
     def cached(self, relative: str) -> bytes | None:
         """Return the serialised answer for a relative URL (None: 404)."""
