@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from cds_hooks.service_api import CdsService, ServiceRegistry
+from service.audit import AuditTrail
 from service.config import Config, ConfigError, build_config, load_config
 from service.errors import register_error_handlers
 from service.logs import configure_logging, log
@@ -30,6 +31,7 @@ class Runtime:
     registry: ServiceRegistry
     store: Store
     rules_version: str | None
+    audit: AuditTrail
     pseudonym_key: bytes = field(repr=False)
     _executor: cf.ThreadPoolExecutor | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -76,6 +78,7 @@ def create_app(
         registry=ServiceRegistry(service_list),
         store=store,
         rules_version=rules_version,
+        audit=AuditTrail(store),
         pseudonym_key=_pseudonym_key(cfg),
     )
     register_error_handlers(app)

@@ -27,6 +27,7 @@ REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
 MAX_TOKEN_LIFETIME_SECONDS = 3600  # exp further ahead than this is refused (bounds the replay cache too)
 MAX_JTI_LENGTH = 256  # the replay table's column width
 MAX_TOKEN_LENGTH = 16_384
+_UNVERIFIED = jwt.PyJWT()  # reads header and claims in one pass, to pick the client and key
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,8 @@ def _verify(token: str, audience: str, config: Config, store: Store, keyring: Ke
     if not token.isascii():  # a compact JWS is base64url and dots only
         raise Unauthorized("token is not a JWT")
     try:
-        header = jwt.get_unverified_header(token)
-        unverified = jwt.decode(token, options={"verify_signature": False})
+        parsed = _UNVERIFIED.decode_complete(token, options={"verify_signature": False})
+        header, unverified = parsed["header"], parsed["payload"]
     except (jwt.PyJWTError, ValueError):
         raise Unauthorized("token is not a JWT") from None
     alg, kid = header.get("alg"), header.get("kid")

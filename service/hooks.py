@@ -122,7 +122,7 @@ def _audit(
         patient_pseudonym=rt.pseudonym(hook_request.patient_id),
         client_issuer=client.issuer if client else None,
     )
-    rt.store.save_audit(record)
+    rt.audit.record(record)
     if outcome is not None:
         OUTCOMES.labels(service_id, outcome).inc()
     extra: dict[str, Any] = {

@@ -9,11 +9,11 @@ never read whole, and gunicorn drains at most 64 KiB of what is left before drop
 
 from __future__ import annotations
 
-import json
 from itertools import chain, compress, repeat
 from operator import is_
 from typing import Any
 
+import orjson
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -36,16 +36,11 @@ def parse_json_body() -> Any:
     if request.content_length is None and limit is not None and len(raw) >= limit:
         raise RequestEntityTooLarge()  # a chunked body cut off at the limit, not a complete one
     try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
+        body = orjson.loads(raw)  # strict RFC 8259: no NaN/Infinity, UTF-8 only, 64-bit integers
+    except (orjson.JSONDecodeError, RecursionError):
         raise InvalidRequest("request body is not valid JSON", field="$") from None
     check_json_shape(body)
     return body
-
-
-def _refuse_constant(name: str) -> Any:
-    """Refuse NaN and Infinity, which Python's json accepts but JSON does not allow."""
-    raise ValueError(f"{name} is not JSON")
 
 
 def check_json_shape(value: Any) -> None:

@@ -171,9 +171,17 @@ class Store:
 
     def save_audit(self, record: AuditRecord) -> None:
         """Append one audit record."""
-        values = record.__dict__ | {"card_uuids": json.dumps(record.card_uuids), "created_at": _utcnow()}
-        with self._writing() as conn:
-            conn.execute(_INSERT_AUDIT, values)
+        self.save_audit_batch([record])
+
+    def save_audit_batch(self, records: list[AuditRecord]) -> None:
+        """Append audit records in one transaction; raise StoreError when the database refuses."""
+        now = _utcnow()
+        rows = [r.__dict__ | {"card_uuids": json.dumps(r.card_uuids), "created_at": now} for r in records]
+        try:
+            with self._writing() as conn:
+                conn.execute(_INSERT_AUDIT, rows)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot store audit records: {exc.__class__.__name__}") from exc
 
     def load_audit(self) -> list[dict[str, Any]]:
         """Return every audit record, oldest first."""

@@ -139,6 +139,7 @@ def test_audit_pseudonymises_the_patient(tmp_path: Path) -> None:
         client.post(SERVICE, json=body, headers=bearer(sign(claims_for(PUBLIC_BASE + SERVICE)))).status_code
         == 200
     )
+    app.extensions["ivig_cds"].audit.flush()
     records = app.extensions["ivig_cds"].store.load_audit()
     assert len(records) == 1
     stored = json.dumps(records, default=str)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +91,32 @@ def test_ping_and_schema_creation_are_repeatable(open_store: Callable[[], Store]
     store = open_store()
     store.create_schema()
     assert store.ping() is True
+
+
+def test_audit_trail_writes_in_batches_off_the_request_path(open_store: Callable[[], Store]) -> None:
+    from service.audit import AuditTrail
+
+    store = open_store()
+    trail = AuditTrail(store, interval=60.0)
+    for i in range(3):
+        trail.record(AuditRecord("ivig-order-sign", f"h-{i}", 200, "no-card", [], "v", 1, "p", None))
+    assert trail.flush() == 3
+    assert [row["hook_instance"] for row in store.load_audit()] == ["h-0", "h-1", "h-2"]
+    assert trail.flush() == 0
+
+
+def test_audit_batch_refused_by_the_store_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from service.audit import AuditTrail
+
+    caplog.set_level("ERROR", logger="ivig_cds")
+    logging.getLogger("ivig_cds").addHandler(caplog.handler)  # the service logger does not propagate
+
+    store = Store(f"sqlite:///{tmp_path / 'no-schema.sqlite3'}")  # no tables: every insert fails
+    trail = AuditTrail(store, interval=60.0)
+    trail.record(AuditRecord("ivig-order-sign", "h-1", 200, "no-card", [], "v", 1, "p", None))
+    assert trail.flush() == 0
+    logging.getLogger("ivig_cds").removeHandler(caplog.handler)
+    assert any(getattr(r, "event", None) == "audit-error" for r in caplog.records)
+    store.close()
