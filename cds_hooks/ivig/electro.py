@@ -49,9 +49,7 @@ def _electro_observations(record: Record, rules: Rules, codes: Codes) -> list[tu
     """Return the Observations coded `codes` with their effective date, within the NCS/EMG lookback."""
     report_dates = _report_dates(record, rules)
     out = []
-    for obs in record.of_type("Observation"):
-        if not has_code(obs.get("code"), codes):
-            continue
+    for obs in record.coded("Observation", codes):
         day = resource_date(obs) or report_dates.get(reference_of(obs))
         if in_window(day, record.as_of, rules.thresholds.electro_lookback_days):
             out.append((obs, day))

@@ -17,14 +17,40 @@ FINDING_NAMES = tuple(f.name for f in fields(FindingBinding) if f.name not in ("
 
 def extract_findings(record: Record, rules: Rules) -> dict[str, Finding]:
     """Return the latest documented presence of each finding, keyed by FindingBinding field name."""
+    index = _finding_index(rules)
+    candidates: dict[str, list[Finding]] = {}
+    for resource in record.resources:  # one pass: each resource's codes looked up, not each finding's
+        for name in _named_findings(resource, index):
+            finding = _finding(resource, name, getattr(rules.findings, name), record, rules)
+            if finding is not None:
+                candidates.setdefault(name, []).append(finding)
     found: dict[str, Finding] = {}
     for name in FINDING_NAMES:
-        codes: Codes = getattr(rules.findings, name)
-        candidates = [f for r in record.resources if (f := _finding(r, name, codes, record, rules))]
-        latest = pick_latest(candidates, lambda f: f.evidence.date)
+        latest = pick_latest(candidates.get(name, []), lambda f: f.evidence.date)
         if latest is not None:
             found[name] = latest
     return found
+
+
+def _finding_index(rules: Rules) -> dict[tuple[str, str], list[str]]:
+    """Return the finding names of every (system, code) in the finding bindings."""
+    index: dict[tuple[str, str], list[str]] = {}
+    for name in FINDING_NAMES:
+        codes: Codes = getattr(rules.findings, name)
+        for code in codes:
+            index.setdefault((code.system, code.code), []).append(name)
+    return index
+
+
+def _named_findings(resource: JSON, index: dict[tuple[str, str], list[str]]) -> list[str]:
+    """Return the finding names a resource's code (or report conclusion) may document."""
+    concepts = [resource.get("code")]
+    if resource.get("resourceType") == "DiagnosticReport":
+        concepts.append(resource.get("conclusionCode"))
+    names: list[str] = []
+    for code in codings(concepts):
+        names.extend(n for n in index.get((code.system, code.code), ()) if n not in names)
+    return names
 
 
 def _finding(resource: JSON, name: str, codes: Codes, record: Record, rules: Rules) -> Finding | None:
@@ -69,11 +95,8 @@ def _observation_presence(obs: JSON, rules: Rules) -> bool | None:
 
 def _observations(record: Record, codes: Codes, lookback: int | None = None) -> list[JSON]:
     """Return the record's Observations coded `codes` dated within the window."""
-    return [
-        o
-        for o in record.of_type("Observation")
-        if has_code(o.get("code"), codes) and in_window(evidence_of(o, "").date, record.as_of, lookback)
-    ]
+    coded = record.coded("Observation", codes)
+    return [o for o in coded if in_window(evidence_of(o, "").date, record.as_of, lookback)]
 
 
 def extract_coded(record: Record, codes: Codes) -> CodedFact | None:

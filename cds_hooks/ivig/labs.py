@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cds_hooks.ivig.facts import CodedFact, LabResult, pick_latest
-from cds_hooks.ivig.fhir_read import codings, dicts, has_code, quantity_value
+from cds_hooks.ivig.fhir_read import codings, dicts, quantity_value
 from cds_hooks.ivig.record import Record
 from cds_hooks.ivig.rules_model import Codes, Rules
 from cds_hooks.ivig.window import evidence_of, in_window
@@ -15,8 +15,8 @@ from cds_hooks.models import JSON
 def _lab_observations(record: Record, codes: Codes, lookback: int | None) -> list[JSON]:
     """Return the Observations coded `codes` within the lookback window."""
     out = []
-    for obs in record.of_type("Observation"):
-        if has_code(obs.get("code"), codes) and in_window(evidence_of(obs, "").date, record.as_of, lookback):
+    for obs in record.coded("Observation", codes):
+        if in_window(evidence_of(obs, "").date, record.as_of, lookback):
             out.append(obs)
     return out
 

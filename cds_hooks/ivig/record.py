@@ -7,19 +7,21 @@ Resources of other patients and with unusable statuses are dropped here (contrac
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from cds_hooks.chart import Chart, ChartValue, Unavailable, bundle_resources
 from cds_hooks.ivig.fhir_read import (
     belongs_to,
+    codings,
     dicts,
     reference_of,
     reference_target,
     relative_reference,
     usable_status,
 )
+from cds_hooks.ivig.rules_model import Code
 from cds_hooks.models import JSON
 
 _REFERENCE_FIELDS = {
@@ -39,10 +41,27 @@ class Record:
     index: Mapping[str, JSON]
     patient: JSON | None = None
     unavailable: frozenset[str] = field(default_factory=frozenset)
+    _by_code: dict[tuple[object, str, str], list[int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_code: dict[tuple[object, str, str], list[int]] = {}
+        for position, resource in enumerate(self.resources):
+            for code in codings(resource.get("code")):
+                slots = by_code.setdefault((resource.get("resourceType"), code.system, code.code), [])
+                if not slots or slots[-1] != position:
+                    slots.append(position)
+        object.__setattr__(self, "_by_code", by_code)
 
     def of_type(self, resource_type: str) -> list[JSON]:
         """Return the usable resources of one type, in record order."""
         return [r for r in self.resources if r.get("resourceType") == resource_type]
+
+    def coded(self, resource_type: str, codes: Iterable[Code]) -> list[JSON]:
+        """Return the usable resources of one type whose `code` is one of `codes`, in record order."""
+        positions: set[int] = set()
+        for code in codes:
+            positions.update(self._by_code.get((resource_type, code.system, code.code), ()))
+        return [self.resources[i] for i in sorted(positions)]
 
     def resolve(self, reference: str, holder: JSON | None = None) -> JSON | None:
         """Return the resource a reference names: contained in `holder` ('#id') or seen in the record."""
