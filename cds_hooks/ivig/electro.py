@@ -12,11 +12,12 @@ from datetime import date
 
 from cds_hooks.ivig.facts import CodedFact, EmgMuscle, MotorSegment, SensorySegment, pick_latest
 from cds_hooks.ivig.fhir_read import (
+    ComponentIndex,
     codings,
-    component,
-    component_codes,
     dicts,
     has_code,
+    index_components,
+    indexed_component,
     quantity_value,
     reference_of,
     reference_target,
@@ -64,15 +65,16 @@ def _nerve(obs: JSON, rules: Rules) -> str | None:
     return body_site_key(obs)
 
 
-def _site(obs: JSON, codes: Codes) -> str | None:
+def _site(comps: ComponentIndex, codes: Codes) -> str | None:
     """Return the local stimulation site code of a site component."""
-    values = component_codes(obs, codes)
+    comp = indexed_component(comps, codes)
+    values = codings(comp.get("valueCodeableConcept")) if comp else []
     return values[0].code if values else None
 
 
-def _measure(obs: JSON, codes: Codes, units: Mapping[str, float]) -> float | None:
+def _measure(comps: ComponentIndex, codes: Codes, units: Mapping[str, float]) -> float | None:
     """Return a component's valueQuantity in the canonical unit, or None."""
-    comp = component(obs, codes)
+    comp = indexed_component(comps, codes)
     if comp is None:
         return None
     return quantity_value(comp.get("valueQuantity"), units)
@@ -83,10 +85,11 @@ def extract_motor_segments(record: Record, rules: Rules) -> list[MotorSegment]:
     c, u = rules.components, rules.units
     segments = []
     for obs, day in _electro_observations(record, rules, rules.observations.motor_segment):
-        entrapment = component(obs, c.entrapment_site)
+        comps = index_components(obs)  # each component looked up once, not once per binding
+        entrapment = indexed_component(comps, c.entrapment_site)
         flag = entrapment.get("valueBoolean") if entrapment else None
         nerve, side = _nerve(obs, rules), extract_side(obs, rules)
-        distal, proximal = _site(obs, c.distal_site), _site(obs, c.proximal_site)
+        distal, proximal = _site(comps, c.distal_site), _site(comps, c.proximal_site)
         label = f"{nerve or '?'} {side or ''} {distal or '?'}-{proximal or '?'}".replace("  ", " ")
         segments.append(
             MotorSegment(
@@ -94,13 +97,13 @@ def extract_motor_segments(record: Record, rules: Rules) -> list[MotorSegment]:
                 side=side,
                 distal_site=distal,
                 proximal_site=proximal,
-                amplitude_distal=_measure(obs, c.amplitude_distal, u.cmap_amplitude),
-                amplitude_proximal=_measure(obs, c.amplitude_proximal, u.cmap_amplitude),
-                area_distal=_measure(obs, c.area_distal, u.cmap_area),
-                area_proximal=_measure(obs, c.area_proximal, u.cmap_area),
-                duration_distal=_measure(obs, c.duration_distal, u.cmap_duration),
-                duration_proximal=_measure(obs, c.duration_proximal, u.cmap_duration),
-                lln=_measure(obs, c.amplitude_lln, u.cmap_amplitude),
+                amplitude_distal=_measure(comps, c.amplitude_distal, u.cmap_amplitude),
+                amplitude_proximal=_measure(comps, c.amplitude_proximal, u.cmap_amplitude),
+                area_distal=_measure(comps, c.area_distal, u.cmap_area),
+                area_proximal=_measure(comps, c.area_proximal, u.cmap_area),
+                duration_distal=_measure(comps, c.duration_distal, u.cmap_duration),
+                duration_proximal=_measure(comps, c.duration_proximal, u.cmap_duration),
+                lln=_measure(comps, c.amplitude_lln, u.cmap_amplitude),
                 entrapment_site=flag if isinstance(flag, bool) else None,
                 evidence=evidence_of(obs, label, day),
             )

@@ -167,6 +167,27 @@ def number_value(resource: JSON) -> float | None:
     return float(raw)
 
 
+ComponentIndex = dict[tuple[str, str], JSON]
+
+
+def index_components(resource: JSON) -> ComponentIndex:
+    """Return a resource's components by each (system, code) of their code (the first one wins)."""
+    index: ComponentIndex = {}
+    for comp in dicts(resource.get("component")):
+        for code in codings(comp.get("code")):
+            index.setdefault((code.system, code.code), comp)
+    return index
+
+
+def indexed_component(index: ComponentIndex, codes: Codes) -> JSON | None:
+    """Return the component coded `codes` from an index (the first binding code found wins)."""
+    for code in codes:
+        comp = index.get((code.system, code.code))
+        if comp is not None:
+            return comp
+    return None
+
+
 def component(resource: JSON, codes: Codes) -> JSON | None:
     """Return the first component whose code is in `codes`."""
     for comp in dicts(resource.get("component")):
