@@ -61,6 +61,31 @@ def query_resource_type(template: str) -> str:
     return template.split("?", 1)[0].split("/", 1)[0]
 
 
+def answer_queries(
+    resources: Iterable[JSON], queries: Mapping[str, str], patient_id: str | None = None
+) -> dict[str, JSON | None]:
+    """Return, per query key, what a FHIR server holding only `resources` would answer, by type.
+
+    A read template (`Patient/{{context.patientId}}`) gives the resource of that type (the patient's
+    when `patient_id` is given), or None; a search gives a searchset of every resource of its type,
+    plus the Medications a `..:medication` `_include` would bring. Used to build a full prefetch from
+    a record (offline evaluation, the demo, tests) without a FHIR server.
+    """
+    pool = [r for r in resources if isinstance(r, dict)]
+    answers: dict[str, JSON | None] = {}
+    for key, template in queries.items():
+        rtype = query_resource_type(template)
+        matches = [r for r in pool if r.get("resourceType") == rtype]
+        if "?" not in template:
+            wanted = [r for r in matches if patient_id is None or r.get("id") == patient_id]
+            answers[key] = wanted[0] if wanted else None
+            continue
+        if ":medication" in template.split("_include=", 1)[-1]:
+            matches += [r for r in pool if r.get("resourceType") == "Medication"]
+        answers[key] = searchset(matches)
+    return answers
+
+
 class BundleChart:
     """A Chart over one patient's resources held in memory (a FHIR Bundle), for offline evaluation."""
 
@@ -71,16 +96,8 @@ class BundleChart:
 
     def get(self, keys: Sequence[str]) -> Mapping[str, ChartValue]:
         """Return, per key, the resources of the key's resource type (a read template gives one resource)."""
-        result: dict[str, ChartValue] = {}
-        for key in keys:
-            template = self._queries[key]
-            rtype = query_resource_type(template)
-            matches = [r for r in self._resources if r.get("resourceType") == rtype]
-            if "?" not in template:
-                result[key] = matches[0] if matches else None
-            else:
-                result[key] = searchset(matches)
-        return result
+        answers = answer_queries(self._resources, {key: self._queries[key] for key in keys})
+        return dict(answers)
 
     def read(self, references: Sequence[str]) -> Mapping[str, ChartValue]:
         """Return each referenced resource held in memory, None when absent."""

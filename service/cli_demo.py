@@ -24,6 +24,7 @@ from typing import Any
 import jwt
 import requests
 
+from cds_hooks.chart import answer_queries
 from service.cli_errors import CliError
 from service.config import Config, build_config
 
@@ -205,22 +206,7 @@ def build_hook_request(scenario: JSON, templates: dict[str, str]) -> JSON:
     }
     if scenario["meta"]["hook"] == "order-select":
         context["selections"] = list(scenario["meta"]["selections"])
-    prefetch: JSON = {}
-    for key, template in templates.items():
-        resource_type = template.split("?", 1)[0].split("/", 1)[0]
-        matches = [r for r in resources if r["resourceType"] == resource_type]
-        if "?" not in template:
-            prefetch[key] = next((r for r in matches if r["id"] == patient_id), None)
-            continue
-        if "_include=" in template and ":medication" in template:
-            matches += [r for r in resources if r["resourceType"] == "Medication"]
-        entries = [{"resource": r} for r in matches]
-        prefetch[key] = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "total": len(entries),
-            "entry": entries,
-        }
+    prefetch = answer_queries(resources, templates, patient_id)
     return {
         "hook": scenario["meta"]["hook"],
         "hookInstance": str(uuid.uuid4()),

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from cds_hooks.chart import answer_queries
 from tests.e2e.cds_service import DEMO_ISSUER, DEMO_JWKS, REPO, CdsService, running_cds_service, toml_string
 from tests.e2e.processes import free_port
 from tests.fixtures.library import FixtureScenario
@@ -116,21 +117,7 @@ def sandbox_request(scenario: FixtureScenario, templates: dict[str, str]) -> JSO
                 }
             ]
         }
-    prefetch: JSON = {}
-    for key, template in templates.items():
-        resource_type = template.split("?", 1)[0].split("/", 1)[0]
-        matches = [r for r in scenario.resources() if r["resourceType"] == resource_type]
-        if "?" not in template:
-            prefetch[key] = next((r for r in matches if r["id"] == scenario.patient_id), None)
-        else:
-            entries = [{"resource": r} for r in matches]
-            prefetch[key] = {
-                "resourceType": "Bundle",
-                "type": "searchset",
-                "total": len(entries),
-                "entry": entries,
-            }
-    body["prefetch"] = prefetch
+    body["prefetch"] = answer_queries(scenario.resources(), templates, scenario.patient_id)
     return body
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cds_hooks.chart import answer_queries
 from tests.e2e.cds_service import CdsService
 from tests.e2e.fhir_server import FhirServer
 from tests.e2e.realworld import WireMeter, load_hl7_examples, synthea_as_put, synthea_files
@@ -170,23 +171,7 @@ def test_ivig_order_on_synthea_records_reads_the_real_chart(
 
 def prefetch_of(resources: list[JSON], patient_id: str, templates: dict[str, str]) -> JSON:
     """Return a prefetch that answers each template with every resource of its type (as a lax EHR would)."""
-    prefetch: JSON = {}
-    for key, template in templates.items():
-        resource_type = template.split("?", 1)[0].split("/", 1)[0]
-        matches = [r for r in resources if r["resourceType"] == resource_type]
-        if "?" not in template:
-            prefetch[key] = next((r for r in matches if r["id"] == patient_id), None)
-            continue
-        if "medication" in template.split("_include=", 1)[-1]:
-            matches += [r for r in resources if r["resourceType"] == "Medication"]
-        entries = [{"resource": r} for r in matches]
-        prefetch[key] = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "total": len(entries),
-            "entry": entries,
-        }
-    return prefetch
+    return answer_queries(resources, templates, patient_id)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from werkzeug import Request, Response
 
-from cds_hooks.chart import query_resource_type, searchset
+from cds_hooks.chart import answer_queries, searchset
 from tests.fixtures.library import SCENARIOS, FixtureScenario
 
 JSON = dict[str, Any]
@@ -53,15 +53,7 @@ def by_type(scenario: FixtureScenario, resource_type: str) -> list[JSON]:
 
 def full_prefetch(scenario: FixtureScenario, templates: dict[str, str]) -> JSON:
     """Return a prefetch answering every template as a FHIR server would (by resource type)."""
-    prefetch: JSON = {}
-    for key, template in templates.items():
-        rtype = query_resource_type(template)
-        matches = by_type(scenario, rtype)
-        if "?" in template:
-            prefetch[key] = searchset(matches)
-        else:
-            prefetch[key] = matches[0] if matches else None
-    return prefetch
+    return answer_queries(scenario.resources(), templates, scenario.patient_id)
 
 
 def fhir_handler(scenario: FixtureScenario) -> Any:
