@@ -6,7 +6,6 @@ values, which may identify the patient).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -159,8 +159,8 @@ class FhirClient:
             if deadline.remaining() <= 0:
                 raise FhirTimeout("time budget exhausted while reading", path)
         try:
-            data = json.loads(body)
-        except ValueError:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
             raise FhirGarbage("FHIR server returned a body that is not JSON", path) from None
         if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
             raise FhirGarbage("FHIR server returned JSON that is not a resource", path)
