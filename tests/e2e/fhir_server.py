@@ -33,6 +33,20 @@ class FhirServer:
     base_url: str
     token: str
 
+    def hook_access(self, body: JSON, patient_id: str | None = None) -> JSON:
+        """Return a hook request body carrying this server as fhirServer, with a token that reads it."""
+        body["fhirServer"] = self.base_url
+        body["fhirAuthorization"] = {
+            "access_token": self.token,
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "scope": "patient/*.read",
+            "subject": "ivig-cds",
+        }
+        if patient_id is not None:
+            body["fhirAuthorization"]["patient"] = patient_id
+        return body
+
     def session(self) -> requests.Session:
         """Return a session that authenticates to this server."""
         session = requests.Session()

@@ -46,15 +46,7 @@ def hook_body(hook: str, order: JSON, patient_id: str) -> JSON:
 
 def over_fhir(body: JSON, fhir_server: FhirServer) -> JSON:
     """Return the body with fhirServer and fhirAuthorization (every read goes over the wire)."""
-    body["fhirServer"] = fhir_server.base_url
-    body["fhirAuthorization"] = {
-        "access_token": fhir_server.token,
-        "token_type": "Bearer",
-        "expires_in": 300,
-        "scope": "patient/*.read",
-        "subject": "ivig-cds",
-    }
-    return body
+    return fhir_server.hook_access(body)
 
 
 def measured_call(cds: CdsService, fhir_server: FhirServer, hook: str, body: JSON, label: str) -> JSON:

@@ -23,16 +23,7 @@ SCENARIOS = load_scenarios()
 def hook_body(scenario: FixtureScenario, fhir_server: FhirServer) -> dict[str, Any]:
     """Return the scenario's hook request with fhirServer and fhirAuthorization and no prefetch."""
     body = scenario.hook_request(hook_instance=str(uuid.uuid4()))
-    body["fhirServer"] = fhir_server.base_url
-    body["fhirAuthorization"] = {
-        "access_token": fhir_server.token,
-        "token_type": "Bearer",
-        "expires_in": 300,
-        "scope": "patient/*.read",
-        "subject": "ivig-cds",
-        "patient": scenario.patient_id,
-    }
-    return body
+    return fhir_server.hook_access(body, scenario.patient_id)
 
 
 def outcome_of(response: dict[str, Any]) -> str | None:
