@@ -27,8 +27,21 @@ from tests.fixtures.library import (
 ALL = load_scenarios()
 GOLDEN = "expected-response.json"  # written by tests/scenarios (IVIG_CDS_UPDATE_GOLDENS=1), not the generator
 BUNDLE_FILES = sorted(p for p in SCENARIOS.glob("*/*.json") if p.name not in ("scenario.json", GOLDEN))
-CRITERIA = {"X-UMN", "X-BULBAR", "X-SENSORY", "X-RESP", "X-SYMMETRIC", "X-ALS", "CB",
-            "T-ONSET", "T-EMG", "T-CK", "S-GM1", "S-CSF", "S-MRI"}
+CRITERIA = {
+    "X-UMN",
+    "X-BULBAR",
+    "X-SENSORY",
+    "X-RESP",
+    "X-SYMMETRIC",
+    "X-ALS",
+    "CB",
+    "T-ONSET",
+    "T-EMG",
+    "T-CK",
+    "S-GM1",
+    "S-CSF",
+    "S-MRI",
+}
 STATUSES = {"met", "not-met", "unknown"}
 CB_STATUSES = {"definite", "probable", "absent", "unknown"}
 
@@ -149,8 +162,11 @@ def test_references_inside_the_record_resolve(scenario: FixtureScenario) -> None
 
 
 def test_generator_output_is_up_to_date(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(FIXTURES / "build_scenarios.py"), "--out", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(FIXTURES / "build_scenarios.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     fresh, committed = tmp_path / "scenarios", SCENARIOS
     committed_names = sorted(p.name for p in committed.iterdir() if p.is_dir())
     assert sorted(p.name for p in fresh.iterdir()) == committed_names

@@ -34,6 +34,7 @@ def test_replays_are_refused_between_purges(store: Store) -> None:
 def test_concurrent_first_use_is_accepted_exactly_once(store: Store) -> None:
     expires = datetime.now(UTC) + timedelta(minutes=5)
     results: list[bool] = []
+
     def use() -> None:
         results.append(store.save_jti_once("https://ehr", "c", expires))
 
