@@ -191,7 +191,7 @@ def _signing_key(
 ) -> jwt.PyJWK:
     """Return the key for `kid` (bound to `alg`) from the client's JWK Set, or from a trusted `jku`."""
     try:
-        key = _key_source(client, header.get("jku"), keyring).key(kid, alg)
+        key = key_source_for(client, header.get("jku"), keyring).key(kid, alg)
     except JwksError as exc:
         raise Unauthorized(f"JWK Set unavailable: {exc}") from None
     if key is None:
@@ -199,8 +199,8 @@ def _signing_key(
     return key
 
 
-def _key_source(client: ClientSection, jku: object, keyring: KeyRing) -> KeySource:
-    """Return the key source a token's `jku` (or its absence) selects for this client."""
+def key_source_for(client: ClientSection, jku: object, keyring: KeyRing) -> KeySource:
+    """Return the key source a token's `jku` (or its absence) selects for this client (raise Unauthorized)."""
     if jku is not None:
         # Compared with the trusted URLs before anything is fetched: any other jku is never contacted.
         if not isinstance(jku, str) or (jku != client.jwks_url and jku not in client.jku_allowlist):
