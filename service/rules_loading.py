@@ -10,7 +10,7 @@ from typing import Any
 from cds_hooks.errors import RulesConfigError
 from cds_hooks.ivig.rules import Rules, merge_rules, parse_rules
 from cds_hooks.ivig.services import build_services
-from cds_hooks.service_api import CdsService
+from cds_hooks.registry import CdsService
 from service.config import Config, ConfigError
 
 
