@@ -9,11 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from service.app import create_app
 from service.cli.config import add_config_option
 from service.cli.errors import CliError
 from service.config import load_config
-from service.server import GunicornServer, gunicorn_options
 
 
 def add_serve_parser(commands: Any) -> None:
@@ -41,6 +39,11 @@ def _serve(args: argparse.Namespace) -> int:
     if args.dev:
         config = config.model_copy(update={"auth": config.auth.model_copy(update={"required": False})})
     _prepare_metrics_dir(config.service.data_dir)
+    # Imported only now: prometheus-client binds a metric object to PROMETHEUS_MULTIPROC_DIR when the
+    # object is created, so the app (and with it service.metrics) must load after the directory is ready.
+    from service.app import create_app
+    from service.server import GunicornServer, gunicorn_options
+
     create_app(config)  # fail fast in the master: configuration, rules, store schema, pseudonym key
     options = gunicorn_options(args.host, args.port, args.workers, config.fhir.budget_seconds)
     print(f"ivig-cds: serving on http://{args.host}:{args.port} with {args.workers} workers", file=sys.stderr)
