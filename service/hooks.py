@@ -11,10 +11,12 @@ from flask import Blueprint, Response, jsonify
 from cds_hooks.errors import CdsError
 from cds_hooks.models import CdsResponse, HookRequest
 from cds_hooks.parsing import parse_hook_request
+from cds_hooks.profiles import shape_response
 from cds_hooks.registry import CdsService, Environment
 from service.audit import build_audit_record
 from service.auth import ClientIdentity, verify_client
 from service.chart_source import ReadStats, RequestChart
+from service.client_profiles import client_profile_of
 from service.errors import core_error_response
 from service.fhir_client import Deadline, FhirClient
 from service.logs import log_hook_call
@@ -50,7 +52,8 @@ def call_service(service_id: str) -> Response:
         _audit(rt, service_id, hook_request, client, started, stats, status=_status_of(exc), response=None)
         raise
     _audit(rt, service_id, hook_request, client, started, stats, status=200, response=response)
-    return jsonify(response.to_json())
+    delivered = shape_response(response, client_profile_of(rt.config, client), lambda: str(uuid.uuid4()))
+    return jsonify(delivered.to_json())
 
 
 def decide(
