@@ -11,11 +11,13 @@ from flask import Blueprint, Response, jsonify
 
 from cds_hooks.errors import CdsError
 from cds_hooks.models import CdsResponse, HookRequest
+from cds_hooks.profiles import shape_response
 from cds_hooks.requests_parsing import parse_hook_request
 from cds_hooks.service_api import CdsService, Environment
 from service.app import Runtime, runtime
 from service.auth import ClientIdentity, verify_client
 from service.chart_source import ReadStats, RequestChart
+from service.client_profiles import client_profile_of
 from service.fhir_client import Deadline, FhirClient
 from service.logs import log
 from service.metrics import OUTCOMES
@@ -50,7 +52,8 @@ def call_service(service_id: str) -> Response:
         _audit(rt, service_id, hook_request, client, started, stats, status=_status_of(exc), response=None)
         raise
     _audit(rt, service_id, hook_request, client, started, stats, status=200, response=response)
-    return jsonify(response.to_json())
+    delivered = shape_response(response, client_profile_of(rt.config, client), lambda: str(uuid.uuid4()))
+    return jsonify(delivered.to_json())
 
 
 def decide(
