@@ -38,7 +38,7 @@ def build_offline_order(resources: list[JSON], patient_id: str, rules: Rules) ->
     for resource in resources:
         if resource.get("resourceType") == "MedicationRequest" and resource.get("status") == "draft":
             return resource
-    code = rules.medication.codes[0]
+    code = rules.medication.codes.first()
     return {
         "resourceType": "MedicationRequest",
         "id": SYNTHETIC_ORDER_ID,

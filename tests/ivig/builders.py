@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from importlib import resources
 from typing import Any
 
 from cds_hooks.ivig.facts import Evidence, MotorSegment
 from cds_hooks.ivig.rules import parse_rules_text
 from cds_hooks.ivig.rules_model import Rules
+from service.rules_loading import load_default_rules_text
 
 LOCAL = "http://ivig-cds.org/fhir/CodeSystem/lmn-assessment"
 SNOMED = "http://snomed.info/sct"
@@ -19,7 +19,7 @@ AS_OF = date(2026, 6, 1)
 
 
 def default_rules_text() -> str:
-    return resources.files("cds_hooks.ivig").joinpath("rules.toml").read_text(encoding="utf-8")
+    return load_default_rules_text()
 
 
 def default_rules(override: str | None = None) -> Rules:
