@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 from cds_hooks.ivig.facts import Evidence, MotorSegment
 from cds_hooks.ivig.rules import parse_rules_text
 from cds_hooks.ivig.rules_model import Rules
 from fixtures.fhir_builders import AS_OF
+from service.rules_loading import load_default_rules_text
 
 
 def default_rules_text() -> str:
-    return resources.files("cds_hooks.ivig").joinpath("rules.toml").read_text(encoding="utf-8")
+    return load_default_rules_text()
 
 
 def default_rules(override: str | None = None) -> Rules:

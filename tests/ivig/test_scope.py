@@ -13,7 +13,7 @@ from cds_hooks.ivig.medication import ndc_product_key
 from cds_hooks.ivig.queries import build_prefetch
 from cds_hooks.ivig.services import build_services
 from cds_hooks.models import HookRequest
-from cds_hooks.service_api import Environment
+from cds_hooks.registry import Environment
 from fixtures.fhir_builders import (
     ATC,
     ICD10CM,
