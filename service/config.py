@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from cds_hooks.profiles import ProfileName
 from service.jwks_fetch import evaluate_jwks_url
 
 ENV_PREFIX = "IVIG_CDS_"
@@ -64,6 +65,8 @@ class ClientSection(_Section):
     jwks_pins: dict[str, str] = Field(default_factory=dict)  # JWK Set URL -> local file read instead
     fhir_servers: list[str] = Field(default_factory=list)
     tenant: str | None = None
+    profile: ProfileName = "generic"  # how cards are shaped for this client (cds_hooks.profiles)
+    link_allowlist: list[str] = Field(default_factory=list)  # URL prefixes of links the client accepts
 
     @model_validator(mode="after")
     def _key_sets(self) -> ClientSection:
@@ -117,6 +120,7 @@ class HooksSection(_Section):
     """[hooks]: how discovery asks for prefetch."""
 
     prefetch: Literal["full", "lean"] = "full"
+    profile: ProfileName = "generic"  # the profile of calls without an authenticated client (auth off)
 
 
 class StoreSection(_Section):

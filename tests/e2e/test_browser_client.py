@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.chart import answer_queries
+from fixtures.library import FixtureScenario
 from tests.e2e.cds_service import (
     DEMO_ISSUER,
     DEMO_JWKS,
@@ -39,7 +40,6 @@ from tests.e2e.cds_service import (
     toml_string,
 )
 from tests.e2e.processes import free_port
-from tests.fixtures.library import FixtureScenario
 
 pytestmark = pytest.mark.e2e
 
