@@ -1,6 +1,8 @@
-"""A small threaded FHIR server for the benchmark: one scenario's record, a fixed delay on every read.
+"""A small threaded FHIR server for the benchmark: one scenario's record, a delay on every read.
 
-    python bench/fhir_server.py --scenario definite-cb-median-forearm --port 8091 --delay-ms 5
+    python bench/fhir_server.py --scenario definite-cb-median-forearm --port 8091 --delay-ms 20 --jitter-ms 10
+
+Each read waits `delay` plus a uniform random jitter in [-jitter, +jitter] before it is answered.
 
 Serves `GET /fhir/<Type>/<id>` and `GET /fhir/<Type>?<search>` (see fhir_data.py) over HTTP/1.1
 keep-alive, one thread per connection; answers are serialised once per URL and cached, so the server
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import threading
 import time
@@ -40,7 +43,7 @@ class FhirHandler(BaseHTTPRequestHandler):
             stats = {"reads": self.server.reads, "connections": self.server.connections}
             self._send(200, json.dumps(stats).encode())
             return
-        time.sleep(self.server.delay)
+        time.sleep(self.server.read_delay())
         with self.server.lock:
             self.server.reads += 1
         if not self.path.startswith(BASE_PATH + "/"):
@@ -66,10 +69,11 @@ class FhirBenchServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], data: FhirData, delay: float) -> None:
+    def __init__(self, address: tuple[str, int], data: FhirData, delay: float, jitter: float = 0.0) -> None:
         super().__init__(address, FhirHandler)
         self.data = data
         self.delay = delay
+        self.jitter = min(jitter, delay)
         self.reads = 0
         self.connections = 0
         self.lock = threading.Lock()
@@ -80,6 +84,10 @@ class FhirBenchServer(ThreadingHTTPServer):
         with self.lock:
             self.connections += 1
         super().process_request(request, client_address)
+
+    def read_delay(self) -> float:
+        """Return the seconds the next read waits: the delay, give or take the jitter."""
+        return self.delay + random.uniform(-self.jitter, self.jitter)  # noqa: S311 (not cryptographic)
 
     def cached(self, relative: str) -> bytes | None:
         """Return the serialised answer for a relative URL (None: 404)."""
@@ -96,9 +104,13 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--delay-ms", type=float, default=5.0)
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="uniform +/- jitter per read")
     args = parser.parse_args()
     server = FhirBenchServer(
-        (args.host, args.port), FhirData(load_record(args.scenario)), args.delay_ms / 1000
+        (args.host, args.port),
+        FhirData(load_record(args.scenario)),
+        args.delay_ms / 1000,
+        args.jitter_ms / 1000,
     )
     print(f"bench FHIR server on http://{args.host}:{args.port}{BASE_PATH}", file=sys.stderr, flush=True)
     try:

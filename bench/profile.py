@@ -1,7 +1,7 @@
 """Where the time goes: py-spy samples the `ivig-cds serve` workers while wrk drives one scenario.
 
-    python bench/profile.py --scenario card            # prints the top functions (inclusive, self)
-    python bench/profile.py --scenario card --svg /tmp/card.svg   # and a flame graph
+    python bench/profile.py --scenario card              # prints the top functions (inclusive, self)
+    python bench/profile.py --scenario no-card --workers 1 --connections 4 --idle --raw out.txt
 
 Needs py-spy (`pip install py-spy`) and permission to ptrace the workers (root, or CAP_SYS_PTRACE).
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import shutil
 import subprocess
 import sys
@@ -21,9 +20,10 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from run import SERVICE_ID, discovery_templates, ensure_wrk, run_wrk, servers, validate  # noqa: E402
-from scenarios import BENCH_SCENARIOS, build_body  # noqa: E402
-from tokens import write_tokens  # noqa: E402
+from procs import ensure_wrk, run_wrk  # noqa: E402
+from run import build_bodies  # noqa: E402
+from stack import StackOptions, running_stack  # noqa: E402
+from tokens import SERVICE_PATH, TokenPool, bench_client  # noqa: E402
 
 
 def worker_pids(master_parent: int) -> list[int]:
@@ -65,66 +65,63 @@ def summarise(raw_files: list[Path], top: int) -> str:
 def main() -> int:
     """Profile the service's workers under load for one scenario."""
     parser = argparse.ArgumentParser(description="py-spy profile of ivig-cds serve under wrk")
-    parser.add_argument("--scenario", choices=[s.key for s in BENCH_SCENARIOS], default="card")
+    parser.add_argument("--scenario", choices=["no-card", "card"], default="card")
+    parser.add_argument("--alg", choices=["RS384", "ES384"], default="RS384")
+    parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=40)
-    parser.add_argument("--svg", type=Path, help="also write a flame graph")
-    parser.add_argument("--fhir-concurrency", type=int, default=4)
+    parser.add_argument("--raw", type=Path, help="also write the collapsed stacks (flamegraph input) here")
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL (CPU, not waits)")
+    parser.add_argument("--idle", action="store_true", help="include idle samples (lock and I/O waits)")
+    parser.add_argument(
+        "--token-cache", type=Path, default=Path(tempfile.gettempdir()) / "ivig-cds-bench-tokens"
+    )
     args = parser.parse_args()
     wrk, pyspy = ensure_wrk(), shutil.which("py-spy")
     if pyspy is None:
         sys.exit("bench: py-spy is required (pip install py-spy)")
-    scenario = next(s for s in BENCH_SCENARIOS if s.key == args.scenario)
     workdir = Path(tempfile.mkdtemp(prefix="ivig-cds-profile-"))
-    with servers(workdir, 2, args.fhir_concurrency, 5.0) as srv:
-        body = build_body(scenario, discovery_templates(srv), srv.fhir_base)
-        validate(srv, scenario, body)
-        body_path = workdir / "body.json"
-        body_path.write_text(json.dumps(body))
-        url = f"{srv.service_url}/cds-services/{SERVICE_ID}"
-        tokens = write_tokens(srv.key_path, url, 400 * (args.seconds + 4), workdir / "tokens.txt")
-        workers = worker_pids(srv.service_pid)
+    client = bench_client(args.token_cache, args.alg)
+    pool = TokenPool(client, min_valid_seconds=600).load()
+    options = StackOptions(
+        stores=[args.store], algorithms=[args.alg], fhir=(), workers=args.workers, echo=False, floors=False
+    )
+    with running_stack(workdir, {args.alg: client}, options) as stack:
+        service = stack.services[args.store]
+        body_path = build_bodies(stack)[args.scenario]
+        url = service.url + SERVICE_PATH
+        tokens = pool.write_slice("profile", 3000 * (args.seconds + 2), workdir / "tokens.txt")
         load = threading.Thread(
             target=run_wrk, args=(wrk, url, tokens, body_path, args.connections, args.seconds + 2)
         )
         load.start()
-        raws = []
-        procs = []
-        for pid in workers:
+        raws, procs = [], []
+        for pid in worker_pids(service.pid):
             raw = workdir / f"profile-{pid}.txt"
             raws.append(raw)
-            procs.append(
-                subprocess.Popen(
-                    [
-                        pyspy,
-                        "record",
-                        "--pid",
-                        str(pid),
-                        "--duration",
-                        str(args.seconds),
-                        "--rate",
-                        "250",
-                        "--format",
-                        "raw",
-                        "--output",
-                        str(raw),
-                        "--nonblocking",
-                        *(["--gil"] if args.gil else []),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
+            flags = [*(["--gil"] if args.gil else []), *(["--idle"] if args.idle else [])]
+            cmd = [
+                pyspy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(args.seconds),
+                "--rate",
+                str(args.rate),
+            ]
+            cmd += ["--format", "raw", "--output", str(raw), "--nonblocking", *flags]
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for p in procs:
             p.wait()
         load.join()
-        if args.svg:
-            cat = "\n".join(r.read_text() for r in raws if r.exists())
-            (workdir / "all.txt").write_text(cat)
-            print(f"bench: raw profile in {workdir / 'all.txt'} (render with flamegraph.pl or speedscope)")
-    print(summarise([r for r in raws if r.exists()], args.top))
+    found = [r for r in raws if r.exists()]
+    if args.raw:
+        args.raw.write_text("".join(r.read_text() for r in found))
+    print(summarise(found, args.top))
     return 0
 
 

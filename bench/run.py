@@ -1,13 +1,21 @@
-"""Benchmark: `ivig-cds serve` against a bare Flask app, both under gunicorn, driven by wrk.
+"""Benchmark: `ivig-cds serve` against the conforming floor (and a bare echo) under gunicorn, driven by wrk.
 
-    python bench/run.py                      # the full run (about 5 minutes), prints a Markdown table
-    python bench/run.py --results bench/RESULTS.md   # also rewrites the generated part of RESULTS.md
-    python bench/run.py --duration 5 --concurrency 8  # quicker
+    python bench/run.py                               # the full run (about 6 minutes), a Markdown report
+    python bench/run.py --results bench/RESULTS.md    # also rewrites the generated part of RESULTS.md
+    python bench/run.py --quick                       # smoke run: every row once, 1 s each (about 1 min)
 
-Needs `wrk` (Debian: `apt-get install -y wrk`; installed here when missing and apt-get is usable) and the
-project installed in the running Python (`pip install -e .`). Nothing is measured until one call of every
-scenario has answered with the expected status and card count, and every wrk run counts non-2xx answers
-(a run with any is reported as FAILED, never as a throughput).
+Rows, per configuration (algorithm RS384 or ES384 x store SQLite or PostgreSQL): the floor (`floor_app.py`:
+parse, verify the JWT, record its jti in the service's replay cache), the service with a non-IVIg order
+(no card) and with an in-scope IVIg order (a card), both with full prefetch; the echo app once, for
+reference. They are measured at each concurrency in alternating rounds (floor, no-card, card, floor, ...)
+so drift hits all of them; ratios are to the floor of the same configuration, concurrency and run.
+Then the in-scope order without prefetch against bench FHIR servers (20 ms +/- 10 ms and 100 ms per
+read), compared with the prefetch card row. Every request carries its own token (distinct jti).
+
+Needs `wrk` (installed with apt-get when missing and possible), the project installed in the running
+Python, and PostgreSQL's server binaries for the PostgreSQL rows (skipped, and said so, without them).
+Nothing is measured until every app answered one call as expected (and each floor refused a replay);
+a wrk run with any non-2xx answer, socket error or reused token is reported as FAILED, never as a rate.
 """
 
 from __future__ import annotations
@@ -18,16 +26,9 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,372 +36,230 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from report import Measurement, render_report, write_results  # noqa: E402
-from scenarios import BENCH_SCENARIOS, BenchScenario, build_body, load_meta  # noqa: E402
-from tokens import ISSUER, generate_key, sign_token, write_tokens  # noqa: E402
+from procs import WRK_THREADS, ensure_wrk, http_json, http_text, run_wrk  # noqa: E402
+from report import Measurement, Results, render_report, write_results  # noqa: E402
+from scenarios import BENCH_SCENARIOS, build_body  # noqa: E402
+from stack import THREADS, App, Stack, StackOptions, postgres_available, running_stack  # noqa: E402
+from tokens import ALGORITHMS, SERVICE_PATH, TokenPool, bench_client, sign_token  # noqa: E402
 
-HOST = "127.0.0.1"
-SERVICE_ID = "ivig-order-sign"
-WRK_THREADS = 2
-WARMUP_SECONDS = 2
-TARGETS = ("bare", "service")
+FHIR_BUDGET_SECONDS = 4.0  # the service's default fhir.budget_seconds
+FHIR_SERVERS = (("FHIR 20 +/- 10 ms", 20.0, 10.0), ("FHIR 100 ms", 100.0, 0.0))
+PRIMARY = "RS384/sqlite"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One row to drive: which app, which body, whose tokens."""
+
+    row: str
+    app: App
+    body: Path
+    pool: TokenPool | None  # None: the echo app, which ignores the header
+
+    @property
+    def url(self) -> str:
+        """Return the hook URL of the app."""
+        return self.app.url + SERVICE_PATH
 
 
 @dataclass
-class Servers:
-    """The running servers and what the load generator needs to reach them."""
+class Plan:
+    """How long and how hard to drive each row."""
 
-    bare_url: str
-    service_url: str
-    fhir_base: str
-    key_path: Path
+    wrk: str
     workdir: Path
-    service_pid: int = 0
+    rounds: int
+    seconds: int
+    warmup: int
+    rates: dict[str, float]
 
 
-def free_port() -> int:
-    """Return a free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def ensure_wrk() -> str:
-    """Return the path of wrk, installing the Debian package when it is missing and apt-get can."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("bench: wrk not found; trying `apt-get install -y wrk`", file=sys.stderr)
-    apt = ["apt-get", "install", "-y", "wrk"]
-    if os.geteuid() != 0:
-        apt = ["sudo", "-n", *apt]
-    subprocess.run(apt, check=False, stdout=subprocess.DEVNULL)
-    found = shutil.which("wrk")
-    if not found:
-        sys.exit("bench: wrk is required (Debian/Ubuntu: apt-get install -y wrk)")
-    return found
-
-
-def write_config(workdir: Path, port: int, fhir_base: str, jwks: Path, max_concurrency: int) -> Path:
-    """Write the service's TOML configuration: auth on, the bench client, SQLite under `workdir`."""
-    as_of = load_meta("definite-cb-median-forearm")["asOf"]
-    path = workdir / "ivig-cds.toml"
-    path.write_text(f"""\
-[service]
-public_base_url = "http://{HOST}:{port}"
-data_dir = "{workdir / "data"}"
-as_of_date = "{as_of}"   # the scenarios' decision date, so the expected card comes back
-
-[auth]
-required = true
-
-[[auth.clients]]
-issuer = "{ISSUER}"
-jwks_file = "{jwks}"
-fhir_servers = ["{fhir_base}"]
-
-[fhir]
-max_concurrency = {max_concurrency}
-
-[store]
-pseudonym_secret = "bench-pseudonym-secret-0123456789abcdef"
-""")
-    return path
-
-
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None) -> None:
-    """Wait until GET `url` answers 200 (raise when the process died or time ran out)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server for {url} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not become ready in {timeout} s")
-
-
-@contextmanager
-def started(cmd: list[str], log: Path, ready_url: str, env: dict[str, str] | None = None) -> Iterator[int]:
-    """Run a server process for the block (SIGTERM, then SIGKILL after 10 s); yield its pid."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        wait_http(ready_url, proc=proc)
-        yield proc.pid
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-@contextmanager
-def servers(workdir: Path, workers: int, max_concurrency: int, delay_ms: float) -> Iterator[Servers]:
-    """Start the bench FHIR server, the bare app and `ivig-cds serve`; stop them after the block."""
-    fhir_port, bare_port, service_port = free_port(), free_port(), free_port()
-    fhir_base = f"http://{HOST}:{fhir_port}/fhir"
-    key_path, jwks = generate_key(workdir)
-    config = write_config(workdir, service_port, fhir_base, jwks, max_concurrency)
-    py = sys.executable
-    fhir_cmd = [
-        py,
-        str(BENCH / "fhir_server.py"),
-        "--scenario",
-        "definite-cb-median-forearm",
-        "--port",
-        str(fhir_port),
-        "--delay-ms",
-        str(delay_ms),
-    ]
-    bare_cmd = [
-        py,
-        "-m",
-        "gunicorn",
-        "--chdir",
-        str(BENCH),
-        "-b",
-        f"{HOST}:{bare_port}",
-        "-w",
-        str(workers),
-        "-k",
-        "gthread",
-        "--threads",
-        "4",
-        "--keep-alive",
-        "5",
-        "--log-level",
-        "warning",
-        "bare_app:create_app()",
-    ]
-    service_cmd = [
-        py,
-        "-m",
-        "service.cli",
-        "serve",
-        "--config",
-        str(config),
-        "--host",
-        HOST,
-        "--port",
-        str(service_port),
-        "--workers",
-        str(workers),
-    ]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("IVIG_CDS_") and k != "PROMETHEUS_MULTIPROC_DIR"
-    }
-    with (
-        started(fhir_cmd, workdir / "fhir.log", f"{fhir_base}/_stats"),
-        started_bare(bare_cmd, workdir, bare_port),
-        started(service_cmd, workdir / "service.log", f"http://{HOST}:{service_port}/readyz", env=env) as pid,
-    ):
-        yield Servers(
-            f"http://{HOST}:{bare_port}", f"http://{HOST}:{service_port}", fhir_base, key_path, workdir, pid
-        )
-
-
-@contextmanager
-def started_bare(cmd: list[str], workdir: Path, port: int) -> Iterator[int]:
-    """Run the bare app (it has no GET route: ready once it answers 405 on the hook path)."""
-    with (workdir / "bare.log").open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("bare app did not start (see bare.log)")
-            try:
-                urllib.request.urlopen(f"http://{HOST}:{port}/cds-services/x", timeout=2)
-            except urllib.error.HTTPError:
-                break
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
-        yield proc.pid
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-
-
-def http_json(url: str, body: dict[str, Any] | None, token: str | None) -> tuple[int, Any]:
-    """Return (status, decoded JSON body) of one GET (body None) or POST."""
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST" if data else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
-def discovery_templates(srv: Servers) -> dict[str, str]:
-    """Return the prefetch templates of the benchmarked service, from its discovery document."""
-    url = f"{srv.service_url}/cds-services"
-    status, document = http_json(url, None, sign_token(srv.key_path, url))
-    if status != 200:
-        raise RuntimeError(f"discovery answered {status}")
-    entry = next(s for s in document["services"] if s["id"] == SERVICE_ID)
-    return dict(entry["prefetch"])
-
-
-def fhir_reads(srv: Servers) -> int:
-    """Return how many reads the bench FHIR server has served."""
-    return int(http_json(f"{srv.fhir_base}/_stats", None, None)[1]["reads"])
-
-
-def validate(srv: Servers, scenario: BenchScenario, body: dict[str, Any]) -> None:
-    """Call the service and the bare app once; raise unless status and card count are as expected."""
-    url = f"{srv.service_url}/cds-services/{SERVICE_ID}"
-    reads_before = fhir_reads(srv)
-    status, answer = http_json(url, body, sign_token(srv.key_path, url))
-    cards = answer.get("cards") if isinstance(answer, dict) else None
-    if status != 200 or not isinstance(cards, list) or len(cards) != scenario.expected_cards:
-        raise RuntimeError(f"{scenario.key}: service answered {status} with {answer!r:.300}")
-    reads = fhir_reads(srv) - reads_before
-    if scenario.prefetch == (reads != 0):
-        raise RuntimeError(
-            f"{scenario.key}: {reads} FHIR reads (expected {'none' if scenario.prefetch else 'some'})"
-        )
-    bare_status, bare_answer = http_json(f"{srv.bare_url}/cds-services/{SERVICE_ID}", body, None)
-    if bare_status != 200 or bare_answer != {"cards": []}:
-        raise RuntimeError(f"bare app answered {bare_status}")
-    summary = cards[0]["summary"] if cards else "(no card)"
-    print(
-        f"bench: {scenario.key}: 200, {len(cards)} card(s), {reads} FHIR reads: {summary[:80]}",
-        file=sys.stderr,
-    )
-
-
-def run_wrk(wrk: str, url: str, tokens: Path, body: Path, connections: int, seconds: int) -> dict[str, Any]:
-    """Run wrk once; return its BENCH_JSON summary."""
-    cmd = [
-        wrk,
-        f"-t{WRK_THREADS}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(BENCH / "wrk.lua"),
-        url,
-        "--",
-        str(tokens),
-        str(body),
-        str(WRK_THREADS),
-    ]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    line = next((ln for ln in out.splitlines() if ln.startswith("BENCH_JSON ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk printed no summary:\n{out}")
-    result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+def wrk_once(plan: Plan, target: Target, connections: int, seconds: int) -> dict[str, Any]:
+    """Run wrk on one target with enough fresh tokens; return its summary."""
+    guess = plan.rates.get(target.app.name + target.row, 3000.0)
+    count = int(guess * seconds * 2.5) + 500
+    tokens = plan.workdir / "tokens.txt"
+    if target.pool is None:
+        tokens.write_text("unused\n" * 8)  # wrk.lua wants a token per thread; echo ignores them
+    else:
+        target.pool.write_slice(target.app.name, count, tokens)
+    result = run_wrk(plan.wrk, target.url, tokens, target.body, connections, seconds)
+    if target.pool is None:
+        result["reused_tokens"] = 0
+    else:  # tokens are dealt to wrk threads in turn: those past threads x most-sent were never sent
+        target.pool.give_back(target.app.name, count, WRK_THREADS * result["max_sent_per_thread"])
     return result
 
 
-def measure_pair(
-    wrk: str, srv: Servers, scenario: BenchScenario, body: Path, connections: int, seconds: int, rounds: int
-) -> list[Measurement]:
-    """Measure the bare app and the service on one scenario, alternating in `rounds` (drift hits both).
+def measure_group(plan: Plan, config: str, targets: list[Target], connections: int) -> list[Measurement]:
+    """Measure targets at one concurrency in alternating rounds after a warm-up each; return one per row."""
+    for target in targets:
+        warm = wrk_once(plan, target, connections, plan.warmup)
+        plan.rates[target.app.name + target.row] = warm["requests"] / max(warm["duration_us"] / 1e6, 0.1)
+    runs: dict[str, list[dict[str, Any]]] = {t.row: [] for t in targets}
+    for _ in range(plan.rounds):
+        for target in targets:
+            runs[target.row].append(wrk_once(plan, target, connections, plan.seconds))
+    out = [Measurement.from_runs(config, t.row, connections, runs[t.row]) for t in targets]
+    for m in out:
+        print(f"bench: {m.one_line()}", file=sys.stderr)
+    return out
 
-    Each target is warmed up first; every service run gets freshly signed tokens (one per request).
-    """
-    urls = {
-        t: f"{srv.bare_url if t == 'bare' else srv.service_url}/cds-services/{SERVICE_ID}" for t in TARGETS
-    }
-    rates = {}
-    for target, url in urls.items():
-        warm = run_wrk(
-            wrk,
-            url,
-            write_tokens(srv.key_path, url, 4000, srv.workdir / "warm.txt"),
-            body,
-            connections,
-            WARMUP_SECONDS,
+
+def fhir_errors(app: App) -> int:
+    """Return the service's count of failed FHIR reads (all workers, from /metrics)."""
+    text = http_text(f"{app.url}/metrics")
+    return int(
+        sum(
+            float(ln.rsplit(" ", 1)[1])
+            for ln in text.splitlines()
+            if ln.startswith("ivig_cds_fhir_read_errors_total{")
         )
-        rates[target] = warm["requests"] / max(warm["duration_us"] / 1e6, 0.1)
-    share = max(1, seconds // rounds)
-    runs: dict[str, list[dict[str, Any]]] = {t: [] for t in TARGETS}
-    for _ in range(rounds):
-        for target, url in urls.items():
-            count = 2000 if target == "bare" else int(rates[target] * share * 1.6) + 2000
-            result = run_wrk(
-                wrk,
-                url,
-                write_tokens(srv.key_path, url, count, srv.workdir / "tokens.txt"),
-                body,
-                connections,
-                share,
+    )
+
+
+def validate(stack: Stack, bodies: dict[str, Path]) -> None:
+    """Call every app once; raise unless each answers as expected (and each floor refuses a replay)."""
+    expected = {s.key: s.expected_cards for s in BENCH_SCENARIOS}
+    for app in stack.services.values():
+        for key, path in bodies.items():
+            for alg, c in stack.clients.items():
+                status, answer = http_json(
+                    app.url + SERVICE_PATH, json.loads(path.read_text()), sign_token(c)
+                )
+                cards = answer.get("cards") if isinstance(answer, dict) else None
+                want = expected[key.split("@")[0]]
+                if status != 200 or not isinstance(cards, list) or len(cards) != want:
+                    raise RuntimeError(f"{app.name} {key} {alg}: answered {status} with {answer!r:.300}")
+        print(f"bench: {app.name}: every scenario answered as expected", file=sys.stderr)
+    body = json.loads(bodies["card"].read_text())
+    for (alg, _store), app in stack.floors.items():
+        token = sign_token(stack.clients[alg])
+        first = http_json(app.url + SERVICE_PATH, body, token)
+        replay = http_json(app.url + SERVICE_PATH, body, token)
+        if first != (200, {"cards": []}) or replay[0] != 401:
+            raise RuntimeError(f"{app.name}: answered {first[0]}, then {replay[0]} to the replay")
+    if stack.echo is not None and http_json(stack.echo.url + SERVICE_PATH, body, None) != (
+        200,
+        {"cards": []},
+    ):
+        raise RuntimeError("echo app did not answer")
+
+
+def build_bodies(stack: Stack) -> dict[str, Path]:
+    """Write the request bodies: no-card, card (full prefetch) and card-fhir@<label> per FHIR server."""
+    from cds_hooks.ivig.queries import build_prefetch
+    from service.rules_loading import load_rules
+
+    templates = build_prefetch(load_rules(None))
+    scenarios = {s.key: s for s in BENCH_SCENARIOS}
+    bodies = {}
+    for key in ("no-card", "card"):
+        bodies[key] = stack.workdir / f"body-{key}.json"
+        bodies[key].write_text(json.dumps(build_body(scenarios[key], templates, "")))
+    for fhir in stack.fhir:
+        key = f"card-fhir@{fhir.label}"
+        bodies[key] = stack.workdir / f"body-fhir-{len(bodies)}.json"
+        bodies[key].write_text(json.dumps(build_body(scenarios["card-fhir"], templates, fhir.base)))
+    return bodies
+
+
+def measure_all(args: argparse.Namespace, plan: Plan, stack: Stack, pools: dict[str, TokenPool]) -> Results:
+    """Run every group of the plan; return the results."""
+    bodies = build_bodies(stack)
+    validate(stack, bodies)
+    measured: list[Measurement] = []
+    for config in args.configs:
+        alg, store = config.split("/")
+        if store not in stack.services:
+            continue
+        service = stack.services[store]
+        targets = [Target("floor", stack.floors[(alg, store)], bodies["card"], pools[alg])]
+        targets += [Target(row, service, bodies[row], pools[alg]) for row in ("no-card", "card")]
+        if config == PRIMARY and stack.echo is not None:
+            targets.insert(0, Target("echo", stack.echo, bodies["card"], None))
+        for c in args.concurrency:
+            measured += measure_group(plan, config, targets, c)
+    if PRIMARY.split("/")[1] in stack.services:
+        service = stack.services[PRIMARY.split("/")[1]]
+        for fhir in stack.fhir:
+            target = Target(
+                "card-fhir", service, bodies[f"card-fhir@{fhir.label}"], pools[PRIMARY.split("/")[0]]
             )
-            if target == "bare":
-                result["reused_tokens"] = 0  # the bare app ignores the header: reuse is harmless there
-            runs[target].append(result)
-    return [Measurement.from_runs(t, scenario.key, connections, runs[t]) for t in TARGETS]
+            for c in args.fhir_connections:
+                before = fhir_errors(service)
+                (m,) = measure_group(plan, f"{fhir.label}|{fhir.delay_ms:g}|{PRIMARY}", [target], c)
+                measured.append(Measurement(**{**m.__dict__, "fhir_errors": fhir_errors(service) - before}))
+    return Results(measured)
+
+
+def parse_args() -> argparse.Namespace:
+    """Return the command line."""
+    configs = [f"{a}/{s}" for s in ("sqlite", "postgresql") for a in ALGORITHMS]
+    p = argparse.ArgumentParser(description="ivig-cds serve vs. the conforming floor, under wrk")
+    p.add_argument("--quick", action="store_true", help="smoke run: 1 round of 1 s per row, c=8 only")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds per row (default 3)")
+    p.add_argument("--seconds", type=int, default=3, help="seconds per row and round (default 3)")
+    p.add_argument("--warmup", type=int, default=1, help="warm-up seconds per row and concurrency")
+    p.add_argument("--concurrency", type=int, nargs="+", default=[8, 32], help="wrk connections")
+    p.add_argument("--fhir-connections", type=int, nargs="+", default=[8, 32], help="for no-prefetch rows")
+    p.add_argument("--configs", nargs="+", choices=configs, default=configs)
+    p.add_argument("--no-fhir", action="store_true", help="skip the no-prefetch rows")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers of every app (default 2)")
+    p.add_argument("--fhir-concurrency", type=int, default=24, help="service fhir.max_concurrency")
+    p.add_argument("--token-cache", type=Path, default=Path(tempfile.gettempdir()) / "ivig-cds-bench-tokens")
+    p.add_argument("--results", type=Path, help="rewrite the generated section of this Markdown file")
+    p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, config)")
+    args = p.parse_args()
+    if args.quick:
+        args.rounds, args.seconds, args.warmup = 1, 1, 1
+        args.concurrency, args.fhir_connections = [8], [8]
+    if not postgres_available():
+        print("bench: PostgreSQL not installed: the PostgreSQL rows are skipped", file=sys.stderr)
+        args.configs = [c for c in args.configs if not c.endswith("postgresql")]
+    return args
 
 
 def main() -> int:
     """Run the benchmark; print the report; optionally write it into RESULTS.md."""
-    parser = argparse.ArgumentParser(description="ivig-cds serve vs. a bare Flask app, under wrk")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run (default 10)")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32], help="wrk connections")
-    parser.add_argument("--rounds", type=int, default=2, help="bare/service alternations sharing --duration")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of both apps (default 2)")
-    parser.add_argument(
-        "--fhir-concurrency", type=int, default=8, help="service fhir.max_concurrency (default 8)"
-    )
-    parser.add_argument("--fhir-delay-ms", type=float, default=5.0, help="bench FHIR server delay per read")
-    parser.add_argument(
-        "--scenario",
-        nargs="+",
-        choices=[s.key for s in BENCH_SCENARIOS],
-        default=[s.key for s in BENCH_SCENARIOS],
-    )
-    parser.add_argument("--results", type=Path, help="rewrite the generated section of this Markdown file")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, config)")
-    args = parser.parse_args()
+    args = parse_args()
     wrk = ensure_wrk()
-    chosen = [s for s in BENCH_SCENARIOS if s.key in args.scenario]
+    algorithms = sorted({c.split("/")[0] for c in args.configs}, key=ALGORITHMS.index)
+    stores = sorted({c.split("/")[1] for c in args.configs}, key=["sqlite", "postgresql"].index)
+    clients = {alg: bench_client(args.token_cache, alg) for alg in algorithms}
+    pools = {alg: TokenPool(c, min_valid_seconds=1200).load() for alg, c in clients.items()}
     workdir = Path(tempfile.mkdtemp(prefix="ivig-cds-bench-"))
+    plan = Plan(wrk, workdir, args.rounds, args.seconds, args.warmup, {})
+    options = StackOptions(
+        stores=stores,
+        algorithms=algorithms,
+        fhir=() if args.no_fhir else FHIR_SERVERS,
+        workers=args.workers,
+        fhir_concurrency=args.fhir_concurrency,
+    )
     started_at = dt.datetime.now(dt.UTC)
+    load_before = os.getloadavg()[0]
     try:
-        with servers(workdir, args.workers, args.fhir_concurrency, args.fhir_delay_ms) as srv:
-            templates = discovery_templates(srv)
-            bodies = {}
-            for scenario in chosen:
-                body = build_body(scenario, templates, srv.fhir_base)
-                validate(srv, scenario, body)
-                bodies[scenario.key] = workdir / f"body-{scenario.key}.json"
-                bodies[scenario.key].write_text(json.dumps(body))
-            results = []
-            for connections in args.concurrency:
-                for scenario in chosen:
-                    body = bodies[scenario.key]
-                    for m in measure_pair(wrk, srv, scenario, body, connections, args.duration, args.rounds):
-                        print(f"bench: {m.one_line()}", file=sys.stderr)
-                        results.append(m)
+        with running_stack(workdir, clients, options) as stack:
+            results = measure_all(args, plan, stack, pools)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"bench: kept {workdir}", file=sys.stderr)
-    report = render_report(results, chosen, machine_description(args, started_at))
+    minutes = (dt.datetime.now(dt.UTC) - started_at).total_seconds() / 60
+    report = render_report(
+        results, machine_description(args, started_at, load_before, minutes), FHIR_BUDGET_SECONDS
+    )
     print(report)
     if args.results:
         write_results(args.results, report)
-    return 0 if all(m.ok for m in results) else 1
+    return 0 if all(m.ok for m in results.all) else 1
 
 
-def machine_description(args: argparse.Namespace, started_at: dt.datetime) -> dict[str, str]:
+def machine_description(
+    args: argparse.Namespace, started_at: dt.datetime, load_before: float, minutes: float
+) -> dict[str, str]:
     """Return what the report says about the machine and the run."""
     cpu = "unknown"
     try:
@@ -410,22 +269,22 @@ def machine_description(args: argparse.Namespace, started_at: dt.datetime) -> di
                 break
     except OSError:
         pass
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split(
-        "\n"
-    )[0]
+    out = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout
     return {
         "date": started_at.strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
         "cpu": cpu,
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
-        "wrk": wrk_version.split(" Copyright")[0].strip() or "wrk",
+        "wrk": out.split("\n")[0].split(" Copyright")[0].strip() or "wrk",
+        "load": f"load average {load_before:.1f} at the start, run took {minutes:.1f} min",
         "workers": str(args.workers),
+        "threads": str(THREADS),
         "duration": (
-            f"{args.duration} s per target and scenario in {args.rounds} alternating rounds, after a "
-            f"{WARMUP_SECONDS} s warm-up; {WRK_THREADS} wrk threads"
+            f"{args.rounds} alternating rounds of {args.seconds} s per row after a {args.warmup} s warm-up"
+            f"{' (--quick)' if args.quick else ''}"
         ),
-        "fhir": f"max_concurrency {args.fhir_concurrency}, FHIR server delay {args.fhir_delay_ms:g} ms/read",
+        "fhir": f"fhir.max_concurrency {args.fhir_concurrency}",
     }
 
 

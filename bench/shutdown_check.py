@@ -25,9 +25,10 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from run import SERVICE_ID, discovery_templates, http_json, servers  # noqa: E402
-from scenarios import BENCH_SCENARIOS, build_body  # noqa: E402
-from tokens import sign_token  # noqa: E402
+from procs import http_json  # noqa: E402
+from run import build_bodies  # noqa: E402
+from stack import StackOptions, running_stack  # noqa: E402
+from tokens import SERVICE_PATH, bench_client, sign_token  # noqa: E402
 
 IN_FLIGHT = 4
 
@@ -42,17 +43,21 @@ def process_state(pid: int) -> str:
 
 def main() -> int:
     """Run the check; print what happened; exit non-zero on any failure."""
-    scenario = next(s for s in BENCH_SCENARIOS if s.key == "card-fhir")
     workdir = Path(tempfile.mkdtemp(prefix="ivig-cds-shutdown-"))
     failures: list[str] = []
-    with servers(workdir, 2, 4, 1000.0) as srv:
-        body = build_body(scenario, discovery_templates(srv), srv.fhir_base)
-        url = f"{srv.service_url}/cds-services/{SERVICE_ID}"
+    client = bench_client(workdir / "keys", "ES384")
+    options = StackOptions(
+        algorithms=["ES384"], fhir=[("fhir-1s", 1000.0, 0.0)], fhir_concurrency=4, echo=False, floors=False
+    )
+    with running_stack(workdir, {"ES384": client}, options) as stack:
+        srv = stack.services["sqlite"]
+        body = json.loads(build_bodies(stack)["card-fhir@fhir-1s"].read_text())
+        url = srv.url + SERVICE_PATH
         answers: list[tuple[int, Any, float]] = []
 
         def call() -> None:
             started = time.monotonic()
-            status, answer = http_json(url, body, sign_token(srv.key_path, url))
+            status, answer = http_json(url, body, sign_token(client))
             answers.append((status, answer, time.monotonic() - started))
 
         threads = [threading.Thread(target=call) for _ in range(IN_FLIGHT)]
@@ -60,16 +65,16 @@ def main() -> int:
             t.start()
         time.sleep(0.5)
         sent_at = time.monotonic()
-        os.kill(srv.service_pid, signal.SIGTERM)
+        os.kill(srv.pid, signal.SIGTERM)
         time.sleep(0.5)
         try:
-            urllib.request.urlopen(f"{srv.service_url}/healthz", timeout=2)
+            urllib.request.urlopen(f"{srv.url}/healthz", timeout=2)
             failures.append("a new connection was still accepted 0.5 s after SIGTERM")
         except (urllib.error.URLError, OSError):
             print("shutdown: new connections refused after SIGTERM", file=sys.stderr)
         for t in threads:
             t.join(timeout=30)
-        while process_state(srv.service_pid) not in ("", "Z") and time.monotonic() - sent_at < 30:
+        while process_state(srv.pid) not in ("", "Z") and time.monotonic() - sent_at < 30:
             time.sleep(0.1)
         exited_after = time.monotonic() - sent_at
         for status, answer, took in answers:
@@ -82,7 +87,7 @@ def main() -> int:
                 failures.append(f"in-flight call answered {status}: {json.dumps(answer)[:200]}")
         if len(answers) != IN_FLIGHT:
             failures.append(f"only {len(answers)} of {IN_FLIGHT} in-flight calls answered")
-        state = process_state(srv.service_pid)
+        state = process_state(srv.pid)
         print(
             f"shutdown: serve process {'exited' if state in ('', 'Z') else 'still running'} "
             f"{exited_after:.2f} s after SIGTERM",

@@ -2,7 +2,8 @@
 --   wrk -t2 -c8 -d10s -s bench/wrk.lua URL -- TOKENS_FILE BODY_FILE THREADS
 -- Tokens are partitioned by thread (line i goes to thread i % THREADS): wrk threads have separate Lua
 -- states, so no token is sent twice. A thread that runs out starts over and counts `reused` (the service
--- then answers 401, which `response()` counts as non-2xx). done() prints one BENCH_JSON line.
+-- then answers 401, which `response()` counts as non-2xx). done() prints one BENCH_JSON line, with the most
+-- tokens any thread took (so the caller knows which tokens of the file were never sent).
 
 local threads = {}
 local next_id = 0
@@ -14,7 +15,7 @@ function setup(thread)
 end
 
 local tokens = {}
-local sent = 0
+sent = 0
 non2xx = 0
 reused = 0
 last_bad_status = 0
@@ -52,9 +53,10 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local bad, again, status = 0, 0, 0
+  local bad, again, status, max_sent = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     bad = bad + t:get("non2xx")
+    max_sent = math.max(max_sent, t:get("sent"))
     again = again + t:get("reused")
     local s = t:get("last_bad_status")
     if s ~= 0 then status = s end
@@ -63,7 +65,7 @@ function done(summary, latency, requests)
   io.write(string.format(
     'BENCH_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, ' ..
     '"max_us": %d, "non2xx": %d, "last_bad_status": %d, "reused_tokens": %d, "connect_errors": %d, ' ..
-    '"read_errors": %d, "write_errors": %d, "timeouts": %d}\n',
+    '"read_errors": %d, "write_errors": %d, "timeouts": %d, "max_sent_per_thread": %d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, bad, status, again, e.connect, e.read, e.write, e.timeout))
+    latency:percentile(99), latency.max, bad, status, again, e.connect, e.read, e.write, e.timeout, max_sent))
 end
