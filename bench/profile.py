@@ -76,6 +76,7 @@ def main() -> int:
     parser.add_argument("--raw", type=Path, help="also write the collapsed stacks (flamegraph input) here")
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL (CPU, not waits)")
     parser.add_argument("--idle", action="store_true", help="include idle samples (lock and I/O waits)")
+    parser.add_argument("--native", action="store_true", help="include native frames (C extensions, GC)")
     parser.add_argument(
         "--token-cache", type=Path, default=Path(tempfile.gettempdir()) / "ivig-cds-bench-tokens"
     )
@@ -102,7 +103,7 @@ def main() -> int:
         for pid in worker_pids(service.pid):
             raw = workdir / f"profile-{pid}.txt"
             raws.append(raw)
-            flags = [*(["--gil"] if args.gil else []), *(["--idle"] if args.idle else [])]
+            flags = [f"--{f}" for f in ("gil", "idle", "native") if getattr(args, f)]
             cmd = [
                 pyspy,
                 "record",
@@ -113,7 +114,9 @@ def main() -> int:
                 "--rate",
                 str(args.rate),
             ]
-            cmd += ["--format", "raw", "--output", str(raw), "--nonblocking", *flags]
+            cmd += ["--format", "raw", "--output", str(raw), *flags]
+            if not args.native:  # py-spy cannot unwind native frames without pausing the process
+                cmd.append("--nonblocking")
             procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for p in procs:
             p.wait()

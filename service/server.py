@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from flask import Flask
@@ -46,7 +47,20 @@ def gunicorn_options(host: str, port: int, workers: int, timeout: float) -> dict
         "max_requests": 10000,
         "max_requests_jitter": 1000,
         "child_exit": _child_exit,
+        "post_worker_init": _freeze_startup_objects,
     }
+
+
+def _freeze_startup_objects(_worker: Any) -> None:
+    """Move everything the worker built at start (rules, models, app) out of the garbage collector's reach.
+
+    A hook call's JSON body allocates thousands of containers, so the collector runs on nearly every
+    call; without this, its full collections walk every object of the loaded app each time (about a
+    sixth of a worker's CPU under load, profiled). Frozen objects are never freed, which is what they
+    are meant for: they live as long as the worker.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _child_exit(_server: Any, worker: Any) -> None:
