@@ -29,7 +29,9 @@ def build_criteria_table(assessment: Assessment) -> str:
     rows = ["| Criterion | Status | Evidence | Reason | Source |", "|---|---|---|---|---|"]
     for c in assessment.criteria:
         status = (
-            STATUS_WORD[c.status] + (f" ({c.kind})" if c.kind else "") + (f", {c.level}" if c.level else "")
+            STATUS_WORD[c.status]
+            + (f" ({c.kind})" if c.kind else "")
+            + (f", {c.level}" if c.level and c.status != "unknown" else "")
         )
         rows.append(
             f"| {c.id.value} {cell(c.title)} | {status} | "

@@ -152,9 +152,10 @@ def build_reason(assessment: Assessment) -> str:
     if row in ("5", "6", "6a"):
         return _cb_reason(assessment)
     if row == "7" and assessment.conduction_block is not None:
-        cb = assessment.criterion(CriterionId.CB)
-        detail = f" {cb.note}." if cb is not None and cb.note else ""
-        return CB_REASONS[str(assessment.conduction_block.reason)] + detail
+        block = assessment.conduction_block
+        plain = ("no study", "preliminary report", "no proximal stimulation")
+        detail = "" if block.reason in plain or not block.adequacy.detail else f" {block.adequacy.detail}."
+        return CB_REASONS[str(block.reason)] + detail
     if row == "4" and assessment.response is not None:
         return _response_reason(assessment)
     return _absent_reason(assessment)

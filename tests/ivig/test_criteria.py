@@ -65,14 +65,44 @@ def test_ck(resources, gender, expected):
     ("resources", "cid", "expected"),
     [
         ([finding_obs("h", "86854008", True)], "X-UMN", "unknown"),  # hyperreflexia alone
-        ([finding_obs("h", "86854008", True), finding_obs("b", "246586009", False)], "X-UMN", "not-met"),
+        ([finding_obs("h", "86854008", True), finding_obs("b", "246586009", False)], "X-UMN", "unknown"),
+        (
+            [
+                finding_obs("h", "86854008", True),
+                finding_obs("b", "246586009", False),
+                finding_obs("c", "36649002", False),
+            ],
+            "X-UMN",
+            "not-met",
+        ),
         ([finding_obs("b", "246586009", True)], "X-UMN", "met"),
         ([finding_obs("b", "hoffmann-sign", True, LOCAL)], "X-UMN", "met"),
         ([condition("s", "221360009")], "X-UMN", "met"),
-        ([condition("s", "221360009", verification="refuted")], "X-UMN", "not-met"),
-        ([condition("s", "221360009", clinical="resolved")], "X-UMN", "not-met"),
+        ([condition("s", "221360009", verification="refuted")], "X-UMN", "unknown"),
         (
-            [finding_obs("a", "246586009", True, when="2026-01-01"), finding_obs("b", "246586009", False)],
+            [
+                condition("s", "221360009", verification="refuted"),
+                finding_obs("b", "246586009", False),
+                finding_obs("c", "36649002", False),
+            ],
+            "X-UMN",
+            "not-met",
+        ),
+        (
+            [
+                condition("s", "221360009", clinical="resolved"),
+                finding_obs("b", "246586009", False),
+                finding_obs("c", "36649002", False),
+            ],
+            "X-UMN",
+            "not-met",
+        ),
+        (
+            [
+                finding_obs("a", "246586009", True, when="2026-01-01"),
+                finding_obs("b", "246586009", False),
+                finding_obs("c", "36649002", False),
+            ],
             "X-UMN",
             "not-met",
         ),
@@ -88,6 +118,14 @@ def test_ck(resources, gender, expected):
         ),
         (
             [observation("v", "8011004", SNOMED, valueCodeableConcept=cc("2667000", SNOMED))],
+            "X-BULBAR",
+            "unknown",
+        ),
+        (
+            [
+                observation("v", "8011004", SNOMED, valueCodeableConcept=cc("2667000", SNOMED)),
+                finding_obs("d", "40739000", False),
+            ],
             "X-BULBAR",
             "not-met",
         ),

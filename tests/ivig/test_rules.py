@@ -12,7 +12,7 @@ from tests.ivig.builders import default_rules_text
 
 
 def test_default_rules_parse_with_version(rules):
-    assert rules.version == "2026.11.0"
+    assert rules.version == "2026.12.0"
     assert rules.thresholds.ck_uln_male == 308.0
     assert rules.findings.hoffmann.first().system == rules.local_system
 
@@ -42,10 +42,10 @@ def test_validation_names_the_key(override, field):
 
 def test_missing_key_is_named():
     mapping = tomllib.loads(default_rules_text())
-    del mapping["thresholds"]["mrc_sum_mcid"]
+    del mapping["thresholds"]["course_gap_days"]
     with pytest.raises(RulesConfigError) as info:
         parse_rules(mapping)
-    assert info.value.field == "thresholds.mrc_sum_mcid"
+    assert info.value.field == "thresholds.course_gap_days"
 
 
 def test_bad_toml_is_reported():
