@@ -41,9 +41,9 @@ from cds_hooks.ivig.window import code_text, evidence_of, in_window
 from cds_hooks.models import JSON
 
 
-def _counted_reports(record: Record, rules: Rules, codes: Codes) -> list[JSON]:
-    """Return the counted reports coded `codes` dated within the NCS/EMG lookback."""
-    lookback = rules.thresholds.electro_lookback_days
+def _counted_reports(record: Record, rules: Rules, codes: Codes, windowed: bool = True) -> list[JSON]:
+    """Return the counted reports coded `codes` (dated within the NCS/EMG lookback when `windowed`)."""
+    lookback = rules.thresholds.electro_lookback_days if windowed else None
     return [
         r
         for r in record.of_type("DiagnosticReport")
@@ -65,7 +65,7 @@ def _owners(reports: list[JSON]) -> dict[str, JSON]:
 
 def _electro_observations(record: Record, rules: Rules, codes: Codes) -> list[tuple[JSON, date | None]]:
     """Return the Observations coded `codes` with their effective date, within the NCS/EMG lookback."""
-    owners = _owners(_counted_reports(record, rules, rules.reports.ncs + rules.reports.emg))
+    owners = _owners(_counted_reports(record, rules, rules.reports.ncs + rules.reports.emg, windowed=False))
     out = []
     for obs in record.coded("Observation", codes):
         owner = owners.get(reference_of(obs))
