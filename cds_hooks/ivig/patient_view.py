@@ -20,7 +20,7 @@ from cds_hooks.ivig.pipeline import evaluate_hook
 from cds_hooks.ivig.queries import PATIENT, build_prefetch
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.models import JSON, Card, CdsResponse, HookRequest, ServiceDefinition
-from cds_hooks.service_api import Environment
+from cds_hooks.registry import Environment
 
 ACTIVE_ORDERS_KEY = "activeMedicationRequests"
 ACTIVE_ORDERS_QUERY = (

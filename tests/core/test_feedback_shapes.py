@@ -8,7 +8,7 @@ import pytest
 
 from cds_hooks.errors import InvalidFeedback
 from cds_hooks.models import Coding, OverrideReasonFeedback
-from cds_hooks.requests_parsing import parse_feedback
+from cds_hooks.parsing import parse_feedback
 
 SYSTEM = "http://ivig-cds.org/fhir/CodeSystem/lmn-assessment"
 REASON = {"reason": {"system": SYSTEM, "code": "specialist-recommendation", "display": "Specialist"}}
