@@ -59,6 +59,7 @@ class HistoryPlan:
     malfunction_days: int = 4  # the last N days run with the broken mapping (0: no malfunction)
     calls_per_day: int = 24
     seed: int = 13
+    rules_version: str = "2026.11.0"
 
     @property
     def malfunction_start(self) -> date | None:
@@ -129,7 +130,7 @@ def build_call(rng: random.Random, at: datetime, plan: HistoryPlan, patients: li
         status=status,
         outcome=outcome or ("no-card" if status == 200 else None),
         card_uuids=[str(c["uuid"]) for c in cards],
-        rules_version="2.0.0+site-mapping-2" if broken else "2.0.0",
+        rules_version=f"{plan.rules_version}+site-mapping-2" if broken else plan.rules_version,
         duration_ms=int(rng.lognormvariate(4.0 if prefetched else 5.0, 0.4)),
         patient_pseudonym=rng.choice(patients),
         client_issuer=SILENT_CLIENT if silent else LIVE_CLIENT,
