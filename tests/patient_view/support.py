@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tests.fixtures.library import FixtureScenario
+from fixtures.library import FixtureScenario
 
 JSON = dict[str, Any]
 

@@ -9,9 +9,9 @@ import pytest
 from cds_hooks.chart import BundleChart
 from cds_hooks.ivig.patient_view import ACTIVE_ORDERS_KEY, ACTIVE_ORDERS_QUERY, PatientViewService
 from cds_hooks.models import CdsResponse
-from cds_hooks.requests_parsing import parse_hook_request
-from cds_hooks.service_api import Environment
-from tests.fixtures.library import FixtureScenario, load_scenarios
+from cds_hooks.parsing import parse_hook_request
+from cds_hooks.registry import Environment
+from fixtures.library import FixtureScenario, load_scenarios
 from tests.patient_view.support import activated, patient_view_request
 from tests.profiles.support import core_response, counter_uuid, rules
 

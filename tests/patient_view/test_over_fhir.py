@@ -17,9 +17,9 @@ from werkzeug import Request, Response
 
 from cds_hooks.chart import searchset
 from cds_hooks.ivig.patient_view import ACTIVE_ORDERS_KEY, ACTIVE_ORDERS_QUERY
+from fixtures.library import SCENARIOS as SCENARIO_DIR
+from fixtures.library import load_scenario
 from service.app import create_app
-from tests.fixtures.library import SCENARIOS as SCENARIO_DIR
-from tests.fixtures.library import load_scenario
 from tests.patient_view.support import activated, patient_view_request
 
 JSON = dict[str, Any]
