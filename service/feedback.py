@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from cds_hooks.requests_parsing import parse_feedback
-from service.app import runtime
+from cds_hooks.parsing import parse_feedback
 from service.auth import verify_client
 from service.logs import log
 from service.request_body import parse_json_body
+from service.runtime import runtime
 
 bp = Blueprint("feedback", __name__)
 
@@ -20,7 +20,8 @@ def receive_feedback(service_id: str) -> Response:
     client = verify_client(rt.config, rt.store)
     rt.registry.get(service_id)
     items = parse_feedback(parse_json_body())
-    new = rt.store.save_feedback(service_id, items)
+    issuer, tenant = (client.issuer, client.tenant) if client else (None, None)
+    new = rt.store.save_feedback(service_id, items, client=(issuer, tenant))
     log.info(
         "feedback stored",
         extra={

@@ -8,7 +8,7 @@ from pathlib import Path
 from cds_hooks.errors import RulesConfigError
 from cds_hooks.ivig.rules import DEFAULT_RULES_RESOURCE, Rules, parse_rules_text
 from cds_hooks.ivig.services import build_services
-from cds_hooks.service_api import CdsService
+from cds_hooks.registry import CdsService
 from service.config import Config, ConfigError
 
 

@@ -8,22 +8,24 @@ to review). `evaluate_assessment` is the API other services (patient-view) reuse
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from cds_hooks.ivig.anatomy import AffectedNerves, evaluate_affected_nerves
+from cds_hooks.ivig.assessment_record import Assessment
 from cds_hooks.ivig.block import ConductionBlock, evaluate_conduction_block
+
+__all__ = ["Assessment", "evaluate_assessment", "evaluate_criteria", "out_of_scope"]
 from cds_hooks.ivig.cautions import evaluate_cautions
 from cds_hooks.ivig.cb_criterion import evaluate_cb
-from cds_hooks.ivig.course import Course, evaluate_current_course
+from cds_hooks.ivig.course import evaluate_current_course
 from cds_hooks.ivig.criteria import Criterion
 from cds_hooks.ivig.criterion_ids import CriterionId
 from cds_hooks.ivig.exclusions import evaluate_exclusions
-from cds_hooks.ivig.facts import Evidence, Facts
+from cds_hooks.ivig.facts import Facts
 from cds_hooks.ivig.multifocal import evaluate_multifocal
-from cds_hooks.ivig.outcome import Outcome, evaluate_diagnosis_rows, evaluate_exclusion_rows
-from cds_hooks.ivig.report_json import assessment_json
-from cds_hooks.ivig.response import ResponseReview, evaluate_response
+from cds_hooks.ivig.outcome import evaluate_diagnosis_rows, evaluate_exclusion_rows
+from cds_hooks.ivig.response import evaluate_response
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.ivig.supportive import (
     evaluate_csf,
@@ -33,40 +35,6 @@ from cds_hooks.ivig.supportive import (
     ultrasound_done,
 )
 from cds_hooks.ivig.triad import evaluate_ck, evaluate_emg, evaluate_onset
-from cds_hooks.models import JSON
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """What the service decided for one patient and IVIg order, and why."""
-
-    outcome: Outcome | None
-    rules_version: str
-    as_of: date
-    order_ids: tuple[str, ...] = ()
-    criteria: tuple[Criterion, ...] = ()
-    conduction_block: ConductionBlock | None = None
-    response: ResponseReview | None = None
-    silence: str | None = None
-    row: str | None = None
-    course: Course | None = None
-    affected: AffectedNerves | None = None
-    cautions: tuple[str, ...] = ()
-    history: tuple[Evidence, ...] = ()
-    ultrasound_done: bool = False
-
-    def criterion(self, cid: CriterionId) -> Criterion | None:
-        """Return the criterion with id `cid`, if evaluated."""
-        return next((c for c in self.criteria if c.id == cid), None)
-
-    @property
-    def not_documented(self) -> tuple[CriterionId, ...]:
-        """Return the ids of criteria whose status is unknown."""
-        return tuple(c.id for c in self.criteria if c.status == "unknown")
-
-    def to_json(self) -> JSON:
-        """Return the machine-readable assessment (the card extension and the CLI's JSON)."""
-        return assessment_json(self)
 
 
 def evaluate_criteria(

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from cds_hooks.ivig.assessment_record import Assessment
 from cds_hooks.ivig.criterion_ids import CriterionId
 from cds_hooks.ivig.exclusions import hyperreflexia_caution
 from cds_hooks.ivig.facts import Facts
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.ivig.supportive import unjudged_areas
-
-if TYPE_CHECKING:
-    from cds_hooks.ivig.assessment import Assessment
 
 
 def _exclusion_cautions(assessment: Assessment) -> list[str]:

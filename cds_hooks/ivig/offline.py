@@ -17,7 +17,7 @@ from cds_hooks.ivig.pipeline import HookResult, evaluate_hook
 from cds_hooks.ivig.queries import build_prefetch
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.models import JSON
-from cds_hooks.service_api import Environment
+from cds_hooks.registry import Environment
 
 SYNTHETIC_ORDER_ID = "ivig-cds-offline-order"
 

@@ -15,7 +15,7 @@ from cds_hooks.ivig.record import read_record
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.ivig.scope import evaluate_scope
 from cds_hooks.models import JSON, CdsResponse
-from cds_hooks.service_api import Environment
+from cds_hooks.registry import Environment
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import pytest
 
 from cds_hooks.ivig.anatomy import evaluate_affected_nerves
 from cds_hooks.ivig.block import evaluate_conduction_block
-from tests.ivig.builders import default_rules
 from tests.ivig.fact_builders import BLOCK, day, emg, empty_facts, ev, grades, seg, study
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 AMP_RULES = default_rules("[thresholds]\namplitude_for_area = true\n")

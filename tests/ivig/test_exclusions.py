@@ -10,8 +10,8 @@ from cds_hooks.ivig.criterion_ids import CriterionId
 from cds_hooks.ivig.exclusions import evaluate_exclusions, hyperreflexia_caution
 from cds_hooks.ivig.facts import SensorySegment
 from cds_hooks.ivig.multifocal import evaluate_multifocal
-from tests.ivig.builders import default_rules
 from tests.ivig.fact_builders import BLOCK, coded, empty_facts, ev, findings, grades, seg, study
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 CLEAR = {"babinski": False, "clonus": False, "dysarthria": False, "dysphagia": False}

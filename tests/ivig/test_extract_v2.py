@@ -11,100 +11,37 @@ from cds_hooks.ivig.extract import extract_facts
 from cds_hooks.ivig.offline import assess
 from cds_hooks.ivig.queries import PREFETCH_KEYS, build_prefetch
 from cds_hooks.ivig.record import Record, read_record
-from tests.ivig.builders import (
-    AS_OF,
-    PATIENT,
-    V3,
-    cc,
-    default_rules,
-    ivig_order,
-    laterality,
-    observation,
-    patient,
+from fixtures.fhir_builders import AS_OF, PATIENT, ivig_order, laterality, local, observation, patient, sct
+from fixtures.study_builders import (
+    administration,
+    antibody,
+    diagnostic_report,
+    grip_strength,
+    motor_segment,
+    nerve_area,
 )
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
-EN = "http://terminology.hl7.org/CodeSystem/v2-0074"
+ORDER = ivig_order(reason=sct("230591002"))
 
 
-def component(code: str, **value: Any) -> dict[str, Any]:
-    return {"code": cc(code), **value}
+def motor(oid, nerve, distal, proximal, area, when="2026-05-01"):
+    return motor_segment(oid, nerve, distal, proximal, area=area, when=when)
 
 
-def mv(value: float, unit: str) -> dict[str, Any]:
-    return {"value": value, "unit": unit, "code": unit}
-
-
-def motor(
-    oid: str,
-    nerve: str,
-    distal: str,
-    proximal: str,
-    area: tuple[float, float],
-    when: str | None = "2026-05-01",
-) -> dict[str, Any]:
-    obs = observation(
-        oid,
-        "motor-nerve-segment",
-        bodySite=cc(nerve),
-        component=[
-            laterality("left"),
-            component("segment-distal-site", valueCodeableConcept=cc(distal)),
-            component("segment-proximal-site", valueCodeableConcept=cc(proximal)),
-            component("cmap-amplitude-distal", valueQuantity=mv(8.0, "mV")),
-            component("cmap-amplitude-proximal", valueQuantity=mv(7.0, "mV")),
-            component("cmap-area-distal", valueQuantity=mv(area[0], "mV.ms")),
-            component("cmap-area-proximal", valueQuantity=mv(area[1], "mV.ms")),
-            component("cmap-duration-distal", valueQuantity=mv(6.0, "ms")),
-            component("cmap-duration-proximal", valueQuantity=mv(6.3, "ms")),
-        ],
-    )
-    if when is None:
-        del obs["effectiveDateTime"]
-    return obs
-
-
-def report(
-    rid: str,
-    code: str,
-    results: list[str],
-    status: str = "final",
-    when: str = "2026-05-01",
-    conclusion: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "resourceType": "DiagnosticReport",
-        "id": rid,
-        "status": status,
-        "category": [cc("EN", EN)],
-        "code": cc(code),
-        "subject": {"reference": f"Patient/{PATIENT}"},
-        "effectiveDateTime": when,
-        "result": [{"reference": f"Observation/{r}"} for r in results],
-    }
-    if conclusion:
-        out["conclusionCode"] = [cc(c) for c in conclusion]
-    return out
+def report(rid, code, results, status="final", when="2026-05-01", conclusion=()):
+    return diagnostic_report(rid, code, results, status=status, when=when, conclusion=conclusion)
 
 
 BLOCKED = motor("seg-block", "median", "wrist", "elbow", (20.0, 7.0))
 NORMAL = motor("seg-ulnar", "ulnar", "wrist", "below-elbow", (20.0, 19.0))
 WEAK = [
-    observation(
-        "mrc-fdi",
-        "mrc-grade",
-        bodySite=cc("first-dorsal-interosseous"),
-        valueInteger=3,
-        component=[laterality("left")],
-    ),
-    observation(
-        "mrc-apb",
-        "mrc-grade",
-        bodySite=cc("abductor-pollicis-brevis"),
-        valueInteger=4,
-        component=[laterality("left")],
-    ),
+    observation("mrc-fdi", local("mrc-grade"), bodySite=local("first-dorsal-interosseous"), valueInteger=3),
+    observation("mrc-apb", local("mrc-grade"), bodySite=local("abductor-pollicis-brevis"), valueInteger=4),
 ]
+for _grade in WEAK:
+    _grade["component"] = [laterality("left")]
 
 
 def facts_of(resources: list[dict[str, Any]]):
@@ -114,7 +51,7 @@ def facts_of(resources: list[dict[str, Any]]):
 
 
 def cb(resources: list[dict[str, Any]]):
-    assessment = assess([patient(), *WEAK, *resources], ivig_order(reason="230591002"), AS_OF, RULES)
+    assessment = assess([patient(), *WEAK, *resources], ORDER, AS_OF, RULES)
     return assessment.conduction_block, assessment.criterion(CriterionId.CB)
 
 
@@ -174,14 +111,7 @@ def test_several_reports_are_several_studies():
 
 
 def test_ultrasound_measurements_and_reports():
-    csa = observation(
-        "us-median",
-        "nerve-csa",
-        category=[cc("imaging", "http://terminology.hl7.org/CodeSystem/observation-category")],
-        bodySite=cc("median"),
-        component=[laterality("left"), component("nerve-csa-site", valueCodeableConcept=cc("forearm"))],
-        valueQuantity=mv(11.5, "mm2"),
-    )
+    csa = nerve_area("us-median", "median", "forearm", 11.5)
     facts = facts_of([csa])
     assert [(a.nerve, a.side, a.site, a.area) for a in facts.nerve_areas] == [
         ("median", "left", "forearm", 11.5)
@@ -189,41 +119,28 @@ def test_ultrasound_measurements_and_reports():
     us_report = report("us", "nerve-ultrasound", ["us-median"], conclusion=("nerve-enlargement-absent",))
     facts = facts_of([csa, us_report])
     assert facts.ultrasound_conclusion is not None and facts.ultrasound_reports
-    assessment = assess([patient(), csa, us_report], ivig_order(reason="230591002"), AS_OF, RULES)
+    assessment = assess([patient(), csa, us_report], ORDER, AS_OF, RULES)
     us = assessment.criterion(CriterionId.S_US)
     assert us.status == "not-met" and "disagree" in (us.note or "")
 
 
 def test_grip_strength_in_kpa_and_other_units():
-    kpa = observation(
-        "g1", "grip-strength-vigorimeter", valueQuantity=mv(45.0, "kPa"), component=[laterality("right")]
-    )
-    kg = observation(
-        "g2", "grip-strength-vigorimeter", valueQuantity=mv(30.0, "kg"), component=[laterality("left")]
-    )
-    grips = {g.side: g.value for g in facts_of([kpa, kg]).grips}
+    grips = {
+        g.side: g.value
+        for g in facts_of(
+            [grip_strength("g1", "right", 45.0), grip_strength("g2", "left", 30.0, unit="kg")]
+        ).grips
+    }
     assert grips == {"right": 45.0, "left": None}
 
 
 def test_anti_gm1_galc_counts_for_s_gm1():
-    galc = observation("galc", "anti-gm1-galc-igm", interpretation=[cc("POS", V3)])
-    gm1 = observation("gm1", "anti-gm1-igm", interpretation=[cc("NEG", V3)])
-    assessment = assess([patient(), galc, gm1], ivig_order(reason="230591002"), AS_OF, RULES)
+    galc, gm1 = antibody("galc", "anti-gm1-galc-igm", "POS"), antibody("gm1", "anti-gm1-igm", "NEG")
+    assessment = assess([patient(), galc, gm1], ORDER, AS_OF, RULES)
     assert assessment.criterion(CriterionId.S_GM1).status == "met"
-    old = observation("gm1", "anti-gm1-igm", when="2021-01-01", interpretation=[cc("NEG", V3)])  # > 1825 days
-    assessment = assess([patient(), old], ivig_order(reason="230591002"), AS_OF, RULES)
+    old = antibody("gm1", "anti-gm1-igm", "NEG", when="2021-01-01")  # > 1825 days
+    assessment = assess([patient(), old], ORDER, AS_OF, RULES)
     assert assessment.criterion(CriterionId.S_GM1).status == "unknown"
-
-
-def administration(rid: str, when: str, status: str = "completed") -> dict[str, Any]:
-    return {
-        "resourceType": "MedicationAdministration",
-        "id": rid,
-        "status": status,
-        "subject": {"reference": f"Patient/{PATIENT}"},
-        "effectiveDateTime": when,
-        "medicationCodeableConcept": cc("J06BA02", "http://www.whocc.no/atc"),
-    }
 
 
 def test_courses_come_from_administrations_only():
@@ -233,9 +150,7 @@ def test_courses_come_from_administrations_only():
     )
     assert [e.reference for e in facts.administrations] == ["MedicationAdministration/a1"]
     assert [e.reference for e in facts.ivig_requests] == ["MedicationRequest/old-order"]
-    assessment = assess([patient(), request], ivig_order(reason="230591002"), AS_OF, RULES)
+    assessment = assess([patient(), request], ORDER, AS_OF, RULES)
     assert assessment.course is None
-    recent = assess(
-        [patient(), administration("a1", "2026-05-20")], ivig_order(reason="230591002"), AS_OF, RULES
-    )
+    recent = assess([patient(), administration("a1", "2026-05-20")], ORDER, AS_OF, RULES)
     assert recent.outcome is None and recent.row == "3"

@@ -6,7 +6,6 @@ import pytest
 
 from cds_hooks.ivig.assessment import evaluate_assessment
 from cds_hooks.ivig.facts import LabResult
-from tests.ivig.builders import default_rules
 from tests.ivig.fact_builders import (
     AS_OF,
     BLOCK,
@@ -23,6 +22,7 @@ from tests.ivig.fact_builders import (
     seg,
     study,
 )
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 CLEAR = {

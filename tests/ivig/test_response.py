@@ -6,8 +6,8 @@ import pytest
 
 from cds_hooks.ivig.course import evaluate_current_course, split_courses
 from cds_hooks.ivig.response import evaluate_response
-from tests.ivig.builders import default_rules
 from tests.ivig.fact_builders import AS_OF, day, doses, empty_facts, grip, score
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 INITIAL = doses(120, 90, 60, 30, 10)  # first dose 120 days ago, 5 administrations, last 10 days ago

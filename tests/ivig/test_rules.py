@@ -8,7 +8,7 @@ import pytest
 
 from cds_hooks.errors import RulesConfigError
 from cds_hooks.ivig.rules import merge_rules, parse_rules, parse_rules_text
-from tests.ivig.builders import default_rules_text
+from tests.ivig.support import default_rules_text
 
 
 def test_default_rules_parse_with_version(rules):

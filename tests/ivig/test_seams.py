@@ -12,7 +12,7 @@ from cds_hooks.ivig.facts import Evidence, LabResult
 from cds_hooks.ivig.limits import evaluate_upper_limit
 from cds_hooks.ivig.order_context import parse_order_context
 from cds_hooks.ivig.rules_model import Code, Codes
-from tests.ivig.builders import V3, cc, draft_bundle, ivig_order
+from fixtures.fhir_builders import INTERPRETATION, cc, collection, ivig_order
 
 EV = Evidence("Observation/x", date(2026, 1, 1), "x")
 
@@ -24,7 +24,7 @@ def test_binding_membership_is_precomputed_and_order_keeping() -> None:
     assert Code("s", "a") in binding and Code("t", "a") not in binding
     assert binding.holds_any([("x", "y"), ("s", "a")]) and not binding.holds_any([("s", "c")])
     assert [c.code for c in binding + Codes([Code("s", "c")])] == ["b", "a", "c"]
-    assert fhir_read.has_code(cc("a", "s"), binding) and not fhir_read.has_code(cc("a", "t"), binding)
+    assert fhir_read.has_code(cc("s", "a"), binding) and not fhir_read.has_code(cc("t", "a"), binding)
 
 
 def test_fhir_reader_keeps_no_module_level_cache() -> None:
@@ -47,7 +47,7 @@ def test_fhir_reader_keeps_no_module_level_cache() -> None:
     ],
 )
 def test_upper_limit_verdict(rules, value, high, interpretation, expected) -> None:
-    result = LabResult(value, high, frozenset((V3, c) for c in interpretation), EV)
+    result = LabResult(value, high, frozenset((INTERPRETATION, c) for c in interpretation), EV)
     verdict = evaluate_upper_limit(result, 192.0, "default", rules)
     assert verdict is not None and (verdict.above, verdict.limit, verdict.basis) == expected
 
@@ -58,7 +58,7 @@ def test_upper_limit_unknown_without_value(rules) -> None:
 
 def test_order_context_parsed_once() -> None:
     a, b = ivig_order("a"), ivig_order("b")
-    wire = {"patientId": "p1", "userId": "Practitioner/1", "draftOrders": draft_bundle(a, b)}
+    wire = {"patientId": "p1", "userId": "Practitioner/1", "draftOrders": collection([a, b])}
     sign = parse_order_context(wire, "order-sign")
     assert sign.patient_id == "p1" and sign.user_id == "Practitioner/1"
     assert [o["id"] for o in sign.orders_in_question()] == ["a", "b"]

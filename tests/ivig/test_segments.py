@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cds_hooks.ivig.conduction import crosses_entrapment, evaluate_segment
-from tests.ivig.builders import default_rules
 from tests.ivig.fact_builders import seg
+from tests.ivig.support import default_rules
 
 AMP_RULES = default_rules("[thresholds]\namplitude_for_area = true\n")
 

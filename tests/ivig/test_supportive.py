@@ -12,8 +12,8 @@ from cds_hooks.ivig.supportive import (
     evaluate_ultrasound,
     ultrasound_done,
 )
-from tests.ivig.builders import default_rules
 from tests.ivig.fact_builders import LOCAL, SCT, V3, area, coded, day, empty_facts, ev
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 POS, NEG, OTHER = (V3, "POS"), (V3, "NEG"), (SCT, "123")

@@ -13,11 +13,11 @@ from cds_hooks.chart import BundleChart
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.ivig.services import build_services
 from cds_hooks.models import CdsResponse
+from cds_hooks.parsing import parse_hook_request
 from cds_hooks.profiles import ClientProfile, shape_response
-from cds_hooks.requests_parsing import parse_hook_request
-from cds_hooks.service_api import CdsService, Environment
+from cds_hooks.registry import CdsService, Environment
+from fixtures.library import FixtureScenario
 from service.rules_loading import load_rules
-from tests.fixtures.library import FixtureScenario
 
 JSON = dict[str, Any]
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

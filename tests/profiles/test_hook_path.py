@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 
 from cds_hooks.profiles import build_client_profile, lint_response
+from fixtures.library import SCENARIOS as SCENARIO_DIR
+from fixtures.library import load_scenario
 from service.app import create_app
 from service.config import ConfigError
-from tests.fixtures.library import SCENARIOS as SCENARIO_DIR
-from tests.fixtures.library import load_scenario
 from tests.profiles.support import delivered, normalise, service_for
 from tests.scenarios.support import full_prefetch
 from tests.security.conftest import PUBLIC_BASE, bearer, claims_for, demo_client, secure_config, sign

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.profiles import PROFILE_NAMES, build_client_profile, lint_response
-from tests.fixtures.library import FIXTURES, FixtureScenario, load_scenarios
+from fixtures.library import FIXTURES, FixtureScenario, load_scenarios
 from tests.profiles.support import delivered, normalise
 
 SCENARIOS = {s.name: s for s in load_scenarios()}

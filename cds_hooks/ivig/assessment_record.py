@@ -1,15 +1,52 @@
-"""The machine-readable assessment (card extension, `evaluate --format json`)."""
+"""The Assessment record (what was decided and why) and its machine-readable form (card extension, CLI)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import date
 
-from cds_hooks.ivig.anatomy import nerve_side_label
+from cds_hooks.ivig.anatomy import AffectedNerves, nerve_side_label
 from cds_hooks.ivig.block import ConductionBlock, StudyVerdict
+from cds_hooks.ivig.course import Course
+from cds_hooks.ivig.criteria import Criterion
+from cds_hooks.ivig.criterion_ids import CriterionId
+from cds_hooks.ivig.facts import Evidence
+from cds_hooks.ivig.outcome import Outcome
+from cds_hooks.ivig.response import ResponseReview
 from cds_hooks.models import JSON
 
-if TYPE_CHECKING:
-    from cds_hooks.ivig.assessment import Assessment
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the service decided for one patient and IVIg order, and why."""
+
+    outcome: Outcome | None
+    rules_version: str
+    as_of: date
+    order_ids: tuple[str, ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+    conduction_block: ConductionBlock | None = None
+    response: ResponseReview | None = None
+    silence: str | None = None
+    row: str | None = None
+    course: Course | None = None
+    affected: AffectedNerves | None = None
+    cautions: tuple[str, ...] = ()
+    history: tuple[Evidence, ...] = ()
+    ultrasound_done: bool = False
+
+    def criterion(self, cid: CriterionId) -> Criterion | None:
+        """Return the criterion with id `cid`, if evaluated."""
+        return next((c for c in self.criteria if c.id == cid), None)
+
+    @property
+    def not_documented(self) -> tuple[CriterionId, ...]:
+        """Return the ids of criteria whose status is unknown."""
+        return tuple(c.id for c in self.criteria if c.status == "unknown")
+
+    def to_json(self) -> JSON:
+        """Return the machine-readable assessment (the card extension and the CLI's JSON)."""
+        return assessment_json(self)
 
 
 def _study_json(study: StudyVerdict) -> JSON:
