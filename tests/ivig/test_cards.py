@@ -1,4 +1,4 @@
-"""Cards (clinical-rules §6) for every scenario outcome, and the scenario library's expectations."""
+"""Cards (docs/clinical-logic.md) for every scenario outcome, and the scenario library's expectations."""
 
 from __future__ import annotations
 
@@ -45,11 +45,10 @@ def test_scenario(path: Path) -> None:
         assert RULES.version in card["detail"] and "<" not in card["detail"].replace("&lt;", "")
         assert card["extension"]["org.ivig-cds.assessment"]["outcome"] == result.assessment.outcome
         assert len(card["overrideReasons"]) == 4 and all(r["display"] for r in card["overrideReasons"])
-        if card["indicator"] == "warning":
-            actions = [a for s in card["suggestions"] for a in s["actions"]]
-            assert all(
-                a["type"] == "delete" and a["resourceId"].startswith("MedicationRequest/") for a in actions
-            )
+        deletes = [a for s in card.get("suggestions", []) for a in s["actions"] if a["type"] == "delete"]
+        cancel = result.assessment.outcome in ("against-mmn", "not-supported", "not-responding")
+        assert bool(deletes) == cancel  # a cancel only where the outcome advises it
+        assert all(a["resourceId"].startswith("MedicationRequest/") for a in deletes)
 
 
 def test_patient_name_never_in_card() -> None:

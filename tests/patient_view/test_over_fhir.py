@@ -148,7 +148,10 @@ def test_an_active_ivig_order_gets_the_order_sign_card(app: Flask, httpserver: H
     body, reads = call(app, httpserver, activated(SCENARIO))
     (card,) = body["cards"]
     assert card["source"]["topic"]["code"] == SCENARIO.expected_outcome == "not-supported"
-    assert "suggestions" not in card  # the cancel of a draft is not offered for an active order
+    actions = [a for s in card.get("suggestions", []) for a in s["actions"]]
+    assert actions and all(
+        a["type"] != "delete" for a in actions
+    )  # no cancel of an active order; v2: ultrasound
     assert reads[0] == "/MedicationRequest"
     assert f"/Patient/{SCENARIO.patient_id}" in reads and "/Observation" in reads
 

@@ -84,11 +84,13 @@ def test_two_orders_by_hand() -> None:
     (generic,) = body_of(TWO_ORDERS, "generic")["cards"]
     (epic,) = body_of(TWO_ORDERS, "epic")["cards"]
     assert generic["source"]["topic"]["code"] == "not-supported"
-    assert [len(s["actions"]) for s in generic["suggestions"]] == [2]
-    assert generic["selectionBehavior"] == "at-most-one"
+    # v2: the cancel (both orders), then a nerve ultrasound order; the card's own selectionBehavior is "any"
+    assert [len(s["actions"]) for s in generic["suggestions"]] == [2, 1]
+    assert generic["selectionBehavior"] == "any"
     assert epic["source"]["topic"]["code"] == "NotSupported"
     assert epic["selectionBehavior"] == "any"
-    targets = [[a["resourceId"] for a in s["actions"]] for s in epic["suggestions"]]
+    cancels = [s for s in epic["suggestions"] if all(a["type"] == "delete" for a in s["actions"])]
+    targets = [[a["resourceId"] for a in s["actions"]] for s in cancels]
     assert [len(t) for t in targets] == [1, 1]
     assert sorted(t[0] for t in targets) == sorted(
         a["resourceId"] for a in generic["suggestions"][0]["actions"]
