@@ -10,7 +10,7 @@ answered by the same search logic the bench FHIR server uses (fhir_data.py).
 
 from __future__ import annotations
 
-import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,10 @@ from cds_hooks.prefetch import render_template
 from fhir_data import FhirData
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "fixtures" / "scenarios"
+sys.path.insert(0, str(ROOT))  # the repository root: the scenario library is fixtures.library
+
+from fixtures.library import load_named  # noqa: E402
+
 HOOK_INSTANCE = "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"
 FHIR_ACCESS_TOKEN = "bench-fhir-access-token"  # noqa: S105 (a fake token the bench FHIR server ignores)
 
@@ -52,30 +55,20 @@ BENCH_SCENARIOS = (
 )
 
 
-def _load(name: str, file: str) -> JSON:
-    with (SCENARIOS / name / file).open(encoding="utf-8") as handle:
-        data: JSON = json.load(handle)
-    return data
-
-
 def load_record(name: str) -> list[JSON]:
     """Return the resources of a library scenario's record."""
-    return [e["resource"] for e in _load(name, "record.json")["entry"]]
+    return load_named(name).resources()
 
 
 def load_meta(name: str) -> JSON:
     """Return a library scenario's scenario.json."""
-    return _load(name, "scenario.json")
+    return load_named(name).meta
 
 
 def build_context(name: str) -> JSON:
     """Return the hook context of a library scenario."""
-    meta = load_meta(name)
-    patient = next(r["id"] for r in load_record(name) if r["resourceType"] == "Patient")
-    context: JSON = {"userId": "Practitioner/bench-practitioner", "patientId": patient}
-    if meta["hook"] == "order-select":
-        context["selections"] = list(meta["selections"])
-    context["draftOrders"] = _load(name, "draft-orders.json")
+    context: JSON = load_named(name).hook_request()["context"]
+    context["userId"] = "Practitioner/bench-practitioner"
     return context
 
 

@@ -2,56 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
-import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
-from cds_hooks.service_api import CdsService, ServiceRegistry
+from cds_hooks.registry import CdsService, ServiceRegistry
 from service.audit import AuditTrail
 from service.config import Config, ConfigError, build_config, load_config
+from service.cors import init_cors
 from service.errors import register_error_handlers
+from service.feedback import bp as feedback_bp
+from service.health import bp as health_bp
+from service.hooks import bp as hooks_bp
 from service.logs import configure_logging, log
-from service.read_pool import ReadPool
+from service.metrics_routes import init_metrics
+from service.rules_loading import load_product_services
+from service.runtime import Runtime, init_runtime
 from service.store import Store
-
-
-@dataclass
-class Runtime:
-    """What every request of this process shares: configuration, services, store, FHIR read pool."""
-
-    config: Config
-    registry: ServiceRegistry
-    store: Store
-    rules_version: str | None
-    audit: AuditTrail
-    pseudonym_key: bytes = field(repr=False)
-    _executor: ReadPool | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def executor(self) -> ReadPool:
-        """Return this process's FHIR read pool, bounded per origin (created after any fork)."""
-        with self._lock:
-            if self._executor is None:
-                self._executor = ReadPool(per_origin=self.config.fhir.max_concurrency)
-            return self._executor
-
-    def pseudonym(self, patient_id: str) -> str:
-        """Return the keyed pseudonym of a patient id (HMAC-SHA256), never reversible without the key."""
-        return hmac.new(self.pseudonym_key, patient_id.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def runtime() -> Runtime:
-    """Return the Runtime of the current app."""
-    rt: Runtime = current_app.extensions["ivig_cds"]
-    return rt
 
 
 def create_app(
@@ -61,8 +32,6 @@ def create_app(
     cfg = _resolve_config(config)
     configure_logging(cfg.service.log_level)
     if services is None:
-        from service.rules_loading import load_product_services
-
         service_list, rules_version = load_product_services(cfg)
     else:
         service_list, rules_version = list(services), None
@@ -71,7 +40,7 @@ def create_app(
     app = Flask("ivig_cds")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = cfg.service.max_body_bytes
-    app.extensions["ivig_cds"] = Runtime(
+    runtime = Runtime(
         config=cfg,
         registry=ServiceRegistry(service_list),
         store=store,
@@ -79,6 +48,7 @@ def create_app(
         audit=AuditTrail(store),
         pseudonym_key=_pseudonym_key(cfg),
     )
+    init_runtime(app, runtime)
     register_error_handlers(app)
     _register_blueprints(app)
     if not cfg.auth.required:
@@ -96,12 +66,6 @@ def create_app(
 
 def _register_blueprints(app: Flask) -> None:
     """Attach the feature blueprints."""
-    from service.cors import init_cors
-    from service.feedback import bp as feedback_bp
-    from service.health import bp as health_bp
-    from service.hooks import bp as hooks_bp
-    from service.metrics import init_metrics
-
     app.register_blueprint(hooks_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(health_bp)

@@ -1,4 +1,7 @@
-"""The audit trail: hook calls queued in memory and written to the store in batches, off the request path.
+"""The audit trail: one record per hook call (`build_audit_record`), queued in memory and written to the store
+in batches, off the request path (`AuditTrail`).
+
+Hook calls queued in memory and written to the store in batches, off the request path.
 
 A clinician is waiting on every hook call, so its audit record is not written while they wait: a
 background thread of each worker writes what is queued every `interval` seconds (or sooner when
@@ -14,6 +17,7 @@ import os
 import threading
 from collections import deque
 
+from cds_hooks.models import CdsResponse, HookRequest
 from service.logs import log
 from service.store import AuditRecord, Store, StoreError
 
@@ -68,3 +72,38 @@ class AuditTrail:
             self._wake.wait(self._interval)
             self._wake.clear()
             self.flush()
+
+
+def build_audit_record(
+    service_id: str,
+    hook_request: HookRequest,
+    response: CdsResponse | None,
+    *,
+    status: int,
+    duration_ms: int,
+    rules_version: str | None,
+    patient_pseudonym: str,
+    client_issuer: str | None,
+) -> AuditRecord:
+    """Return the audit record of one hook call (pseudonymised patient, no token, no body)."""
+    return AuditRecord(
+        service_id=service_id,
+        hook_instance=hook_request.hook_instance,
+        status=status,
+        outcome=extract_outcome_code(response),
+        card_uuids=[c.uuid for c in (response.cards if response else ()) if c.uuid],
+        rules_version=rules_version,
+        duration_ms=duration_ms,
+        patient_pseudonym=patient_pseudonym,
+        client_issuer=client_issuer,
+    )
+
+
+def extract_outcome_code(response: CdsResponse | None) -> str | None:
+    """Return the outcome code of the response's first card ('no-card' for an empty answer)."""
+    if response is None:
+        return None
+    for card in response.cards:
+        if card.source.topic is not None:
+            return card.source.topic.code
+    return "no-card" if not response.cards else "card"

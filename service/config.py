@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator
 
+from cds_hooks.profiles import ProfileName
+
 ENV_PREFIX = "IVIG_CDS_"
 MASK = "********"
 
@@ -52,6 +54,8 @@ class ClientSection(_Section):
     jku_allowlist: list[str] = Field(default_factory=list)
     fhir_servers: list[str] = Field(default_factory=list)
     tenant: str | None = None
+    profile: ProfileName = "generic"  # how cards are shaped for this client (cds_hooks.profiles)
+    link_allowlist: list[str] = Field(default_factory=list)  # URL prefixes of links the client accepts
 
 
 class AuthSection(_Section):
@@ -77,6 +81,7 @@ class HooksSection(_Section):
     """[hooks]: how discovery asks for prefetch."""
 
     prefetch: Literal["full", "lean"] = "full"
+    profile: ProfileName = "generic"  # the profile of calls without an authenticated client (auth off)
 
 
 class StoreSection(_Section):

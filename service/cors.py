@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from service.app import runtime
+from service.runtime import runtime
 
 _ALLOWED_HEADERS = "Authorization, Content-Type"
 _ALLOWED_METHODS = "GET, POST, OPTIONS"

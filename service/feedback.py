@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from cds_hooks.requests_parsing import parse_feedback
-from service.app import runtime
+from cds_hooks.parsing import parse_feedback
 from service.auth import verify_client
 from service.logs import log
 from service.request_body import parse_json_body
+from service.runtime import runtime
 
 bp = Blueprint("feedback", __name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from service.app import runtime
+from service.runtime import runtime
 
 bp = Blueprint("health", __name__)
 

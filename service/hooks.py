@@ -5,23 +5,25 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
 from cds_hooks.errors import CdsError
 from cds_hooks.models import CdsResponse, HookRequest
-from cds_hooks.requests_parsing import parse_hook_request
-from cds_hooks.service_api import CdsService, Environment
-from service.app import Runtime, runtime
+from cds_hooks.parsing import parse_hook_request
+from cds_hooks.profiles import shape_response
+from cds_hooks.registry import CdsService, Environment
+from service.audit import build_audit_record
 from service.auth import ClientIdentity, verify_client
 from service.chart_source import ReadStats, RequestChart
+from service.client_profiles import client_profile_of
+from service.errors import core_error_response
 from service.fhir_client import Deadline, FhirClient
-from service.logs import log
+from service.logs import log_hook_call
 from service.metrics import OUTCOMES
 from service.request_body import parse_json_body
+from service.runtime import Runtime, runtime
 from service.ssrf import check_fhir_server
-from service.store import AuditRecord
 
 bp = Blueprint("hooks", __name__)
 
@@ -50,7 +52,8 @@ def call_service(service_id: str) -> Response:
         _audit(rt, service_id, hook_request, client, started, stats, status=_status_of(exc), response=None)
         raise
     _audit(rt, service_id, hook_request, client, started, stats, status=200, response=response)
-    return jsonify(response.to_json())
+    delivered = shape_response(response, client_profile_of(rt.config, client), lambda: str(uuid.uuid4()))
+    return jsonify(delivered.to_json())
 
 
 def decide(
@@ -91,8 +94,6 @@ def _fhir_client(rt: Runtime, hook_request: HookRequest, client: ClientIdentity 
 
 def _status_of(exc: CdsError) -> int:
     """Return the HTTP status an error of the core maps to (for the audit record)."""
-    from service.errors import core_error_response
-
     return core_error_response(exc).status_code
 
 
@@ -107,44 +108,23 @@ def _audit(
     status: int,
     response: CdsResponse | None,
 ) -> None:
-    """Write the call's audit record and log line (pseudonymised patient, no token, no body)."""
-    duration_ms = int((time.perf_counter() - started) * 1000)
-    cards = response.cards if response else ()
-    outcome = _outcome_code(response)
-    record = AuditRecord(
-        service_id=service_id,
-        hook_instance=hook_request.hook_instance,
+    """Queue the call's audit record, count its outcome and write its log line."""
+    record = build_audit_record(
+        service_id,
+        hook_request,
+        response,
         status=status,
-        outcome=outcome,
-        card_uuids=[c.uuid for c in cards if c.uuid],
+        duration_ms=int((time.perf_counter() - started) * 1000),
         rules_version=rt.rules_version,
-        duration_ms=duration_ms,
         patient_pseudonym=rt.pseudonym(hook_request.patient_id),
         client_issuer=client.issuer if client else None,
     )
     rt.audit.record(record)
-    if outcome is not None:
-        OUTCOMES.labels(service_id, outcome).inc()
-    extra: dict[str, Any] = {
-        "event": "hook-call",
-        "service": service_id,
-        "hook_instance": hook_request.hook_instance,
-        "status": status,
-        "outcome": outcome,
-        "duration_ms": duration_ms,
-        "iss": record.client_issuer,
-        "fhir_reads": stats.reads,
-        "fhir_failures": len(stats.failures),
-        "from_prefetch": stats.from_prefetch,
-    }
-    log.info("hook call", extra=extra)
-
-
-def _outcome_code(response: CdsResponse | None) -> str | None:
-    """Return the outcome code of the response's first card ('no-card' for an empty answer)."""
-    if response is None:
-        return None
-    for card in response.cards:
-        if card.source.topic is not None:
-            return card.source.topic.code
-    return "no-card" if not response.cards else "card"
+    if record.outcome is not None:
+        OUTCOMES.labels(service_id, record.outcome).inc()
+    log_hook_call(
+        record,
+        fhir_reads=stats.reads,
+        fhir_failures=len(stats.failures),
+        from_prefetch=stats.from_prefetch,
+    )

@@ -11,6 +11,10 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from service.store import AuditRecord
 
 # The only fields a log line may carry besides time, level, logger and message.
 ALLOWED_FIELDS = (
@@ -61,3 +65,22 @@ def configure_logging(level: str) -> None:
 
 
 log = logging.getLogger("ivig_cds")
+
+
+def log_hook_call(record: AuditRecord, *, fhir_reads: int, fhir_failures: int, from_prefetch: int) -> None:
+    """Write one hook call's log line: the audit record's allow-listed fields and the FHIR read counts."""
+    log.info(
+        "hook call",
+        extra={
+            "event": "hook-call",
+            "service": record.service_id,
+            "hook_instance": record.hook_instance,
+            "status": record.status,
+            "outcome": record.outcome,
+            "duration_ms": record.duration_ms,
+            "iss": record.client_issuer,
+            "fhir_reads": fhir_reads,
+            "fhir_failures": fhir_failures,
+            "from_prefetch": from_prefetch,
+        },
+    )

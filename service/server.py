@@ -54,4 +54,4 @@ def _child_exit(_server: Any, worker: Any) -> None:
     """Let prometheus-client drop a dead worker's live gauges (multiprocess mode)."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # untyped upstream

@@ -13,7 +13,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codesystem import CodeSystem
 
-from tests.fixtures.library import (
+from fixtures.library import (
     FIXTURES,
     LOCAL_SYSTEM,
     OUTCOMES,
@@ -25,7 +25,7 @@ from tests.fixtures.library import (
 )
 
 ALL = load_scenarios()
-GOLDEN = "expected-response.json"  # written by tests/scenarios (IVIG_CDS_UPDATE_GOLDENS=1), not the generator
+GOLDEN = "expected-response.json"  # written by tests/scenarios, not the generator
 BUNDLE_FILES = sorted(p for p in SCENARIOS.glob("*/*.json") if p.name not in ("scenario.json", GOLDEN))
 CRITERIA = {
     "X-UMN",

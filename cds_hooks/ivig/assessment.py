@@ -14,9 +14,6 @@ from typing import Literal
 from cds_hooks.ivig.conduction import ConductionBlock, evaluate_conduction_block
 from cds_hooks.ivig.criteria import (
     BULBAR_SIGNS,
-    EXCLUSIONS,
-    SUPPORTIVE,
-    TRIAD,
     Criterion,
     evaluate_als,
     evaluate_cb,
@@ -25,17 +22,12 @@ from cds_hooks.ivig.criteria import (
     evaluate_sensory,
     evaluate_umn,
 )
-from cds_hooks.ivig.extract import Facts
+from cds_hooks.ivig.criterion_ids import EXCLUSIONS, SUPPORTIVE, TRIAD, CriterionId
+from cds_hooks.ivig.facts import Facts
 from cds_hooks.ivig.response import ResponseReview, days_since, evaluate_response, first_exposure
 from cds_hooks.ivig.rules_model import Rules
-from cds_hooks.ivig.triad import (
-    evaluate_ck,
-    evaluate_csf,
-    evaluate_emg,
-    evaluate_gm1,
-    evaluate_mri,
-    evaluate_onset,
-)
+from cds_hooks.ivig.supportive import evaluate_csf, evaluate_gm1, evaluate_mri
+from cds_hooks.ivig.triad import evaluate_ck, evaluate_emg, evaluate_onset
 from cds_hooks.models import JSON
 
 Outcome = Literal[
@@ -63,12 +55,12 @@ class Assessment:
     response: ResponseReview | None = None
     silence: str | None = None
 
-    def criterion(self, cid: str) -> Criterion | None:
+    def criterion(self, cid: CriterionId) -> Criterion | None:
         """Return the criterion with id `cid`, if evaluated."""
         return next((c for c in self.criteria if c.id == cid), None)
 
     @property
-    def not_documented(self) -> tuple[str, ...]:
+    def not_documented(self) -> tuple[CriterionId, ...]:
         """Return the ids of criteria whose status is unknown."""
         return tuple(c.id for c in self.criteria if c.status == "unknown")
 
@@ -120,11 +112,15 @@ def evaluate_criteria(facts: Facts, rules: Rules) -> tuple[tuple[Criterion, ...]
     v = rules.values
     criteria = (
         evaluate_umn(facts, rules),
-        evaluate_finding_group("X-BULBAR", BULBAR_SIGNS, facts),
+        evaluate_finding_group(CriterionId.X_BULBAR, BULBAR_SIGNS, facts),
         evaluate_sensory(facts, block, rules),
-        evaluate_finding_group("X-RESP", ("respiratory_involvement",), facts),
+        evaluate_finding_group(CriterionId.X_RESP, ("respiratory_involvement",), facts),
         evaluate_coded(
-            "X-SYMMETRIC", facts.onset_pattern, v.symmetric_onset, v.asymmetric_onset, "not documented"
+            CriterionId.X_SYMMETRIC,
+            facts.onset_pattern,
+            v.symmetric_onset,
+            v.asymmetric_onset,
+            "not documented",
         ),
         evaluate_als(facts),
         evaluate_cb(block),
@@ -143,9 +139,9 @@ def evaluate_outcome(criteria: Sequence[Criterion], rules: Rules) -> Outcome:
     status = {c.id: c.status for c in criteria}
     if any(status[x] == "met" for x in EXCLUSIONS):
         return "against-mmn"
-    if status["CB"] == "met":
+    if status[CriterionId.CB] == "met":
         return "supported"
-    if status["CB"] == "unknown":
+    if status[CriterionId.CB] == "unknown":
         return "incomplete"
     supportive = sum(1 for s in SUPPORTIVE if status[s] == "met")
     if all(status[t] == "met" for t in TRIAD) or supportive >= rules.thresholds.supportive_for_possible_mmn:

@@ -7,7 +7,8 @@ n=31). The table shows resource type/id, date and value: never the patient's nam
 from __future__ import annotations
 
 from cds_hooks.ivig.assessment import Assessment
-from cds_hooks.ivig.criteria import TRIAD, Criterion
+from cds_hooks.ivig.criteria import Criterion
+from cds_hooks.ivig.criterion_ids import EXCLUSIONS, TRIAD, CriterionId
 
 OUTCOME_DISPLAY = {
     "supported": "IVIg supported",
@@ -41,12 +42,12 @@ EFNS = (
     "supports MMN; IVIg 2 g/kg is first-line treatment of MMN (Level A)."
 )
 MIMICS = {
-    "X-UMN": "ALS or primary lateral sclerosis; cervical myelopathy",
-    "X-BULBAR": "ALS or bulbar-onset motor neuron disease; myasthenia gravis",
-    "X-SENSORY": "CIDP or another sensorimotor neuropathy (e.g. Lewis-Sumner syndrome)",
-    "X-RESP": "ALS; myasthenia gravis; myopathy",
-    "X-SYMMETRIC": "progressive muscular atrophy, spinal muscular atrophy, myopathy",
-    "X-ALS": "established ALS",
+    CriterionId.X_UMN: "ALS or primary lateral sclerosis; cervical myelopathy",
+    CriterionId.X_BULBAR: "ALS or bulbar-onset motor neuron disease; myasthenia gravis",
+    CriterionId.X_SENSORY: "CIDP or another sensorimotor neuropathy (e.g. Lewis-Sumner syndrome)",
+    CriterionId.X_RESP: "ALS; myasthenia gravis; myopathy",
+    CriterionId.X_SYMMETRIC: "progressive muscular atrophy, spinal muscular atrophy, myopathy",
+    CriterionId.X_ALS: "established ALS",
 }
 STATUS_WORD = {"met": "met", "not-met": "not met", "unknown": "unknown"}
 
@@ -55,7 +56,7 @@ def build_reason(assessment: Assessment) -> str:
     """Return the one-paragraph reason for the outcome."""
     outcome = assessment.outcome or ""
     if outcome == "against-mmn":
-        met = [c for c in assessment.criteria if c.id.startswith("X-") and c.status == "met"]
+        met = [c for c in assessment.criteria if c.id in EXCLUSIONS and c.status == "met"]
         named = "; ".join(f"{c.title.lower()} ({c.id})" for c in met)
         mimics = "; ".join(MIMICS[c.id] for c in met)
         return (
@@ -87,7 +88,7 @@ def _other_reason(assessment: Assessment) -> str:
     outcome = assessment.outcome
     review = assessment.response
     if outcome == "incomplete":
-        cb = assessment.criterion("CB")
+        cb = assessment.criterion(CriterionId.CB)
         if cb is not None and cb.status == "unknown":
             return (
                 "Conduction block cannot be assessed without a nerve conduction study with proximal "

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from cds_hooks.ivig.assessment import Assessment
 from cds_hooks.ivig.card_text import OUTCOME_DISPLAY, SUMMARIES, build_detail
+from cds_hooks.ivig.criterion_ids import CriterionId
 from cds_hooks.ivig.rules_model import Codes, Rules
 from cds_hooks.models import JSON, Action, Card, Coding, Indicator, Link, OverrideReason, Source, Suggestion
 
@@ -61,9 +62,9 @@ def build_suggestions(
     if assessment.outcome != "incomplete":
         return ()
     wanted = (
-        ("CB", rules.orders.ncs, "Order nerve conduction study with proximal stimulation"),
-        ("T-CK", rules.orders.ck, "Order creatine kinase"),
-        ("S-GM1", rules.orders.anti_gm1, "Order anti-GM1 IgM antibodies"),
+        (CriterionId.CB, rules.orders.ncs, "Order nerve conduction study with proximal stimulation"),
+        (CriterionId.T_CK, rules.orders.ck, "Order creatine kinase"),
+        (CriterionId.S_GM1, rules.orders.anti_gm1, "Order anti-GM1 IgM antibodies"),
     )
     suggestions = []
     for cid, codes, label in wanted:

@@ -12,31 +12,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cds_hooks.ivig.conduction import ConductionBlock
-from cds_hooks.ivig.extract import Facts
-from cds_hooks.ivig.facts import CodedFact, Evidence
+from cds_hooks.ivig.criterion_ids import TITLES, CriterionId
+from cds_hooks.ivig.facts import CodedFact, Evidence, Facts
 from cds_hooks.ivig.rules_model import Codes, Rules
 from cds_hooks.models import JSON
 
 Status = Literal["met", "not-met", "unknown"]
 
-TITLES = {
-    "X-UMN": "Upper motor neuron signs",
-    "X-BULBAR": "Bulbar involvement",
-    "X-SENSORY": "Sensory involvement",
-    "X-RESP": "Respiratory involvement",
-    "X-SYMMETRIC": "Diffuse symmetric weakness at onset",
-    "X-ALS": "Established ALS",
-    "CB": "Motor conduction block (definite or probable)",
-    "T-ONSET": "Distal upper-limb onset",
-    "T-EMG": "EMG abnormalities confined to clinically weak muscles",
-    "T-CK": "Normal creatine kinase",
-    "S-GM1": "Raised IgM anti-GM1 antibodies",
-    "S-CSF": "CSF protein raised but below the upper bound",
-    "S-MRI": "Brachial plexus MRI T2 hyperintensity or swelling",
-}
-EXCLUSIONS = ("X-UMN", "X-BULBAR", "X-SENSORY", "X-RESP", "X-SYMMETRIC", "X-ALS")
-TRIAD = ("T-ONSET", "T-EMG", "T-CK")
-SUPPORTIVE = ("S-GM1", "S-CSF", "S-MRI")
 UMN_SIGNS = ("babinski", "clonus", "spasticity", "hoffmann")
 BULBAR_SIGNS = ("dysarthria", "dysphagia", "tongue_fasciculations", "tongue_atrophy")
 
@@ -45,7 +27,7 @@ BULBAR_SIGNS = ("dysarthria", "dysphagia", "tongue_fasciculations", "tongue_atro
 class Criterion:
     """One criterion's status, the evidence that decided it and an optional note."""
 
-    id: str
+    id: CriterionId
     status: Status
     evidence: tuple[Evidence, ...] = ()
     note: str | None = None
@@ -70,11 +52,11 @@ class Criterion:
 
 def _in(fact: CodedFact | None, codes: Codes) -> bool:
     """Return whether a coded fact holds any of `codes`."""
-    return fact is not None and any((c.system, c.code) in fact.codes for c in codes)
+    return fact is not None and codes.holds_any(fact.codes)
 
 
 def evaluate_finding_group(
-    cid: str, names: Sequence[str], facts: Facts, note: str | None = None
+    cid: CriterionId, names: Sequence[str], facts: Facts, note: str | None = None
 ) -> Criterion:
     """Return a finding-group criterion: any present -> met; else any absent -> not met; else unknown."""
     documented = [facts.findings[n] for n in names if n in facts.findings]
@@ -93,12 +75,12 @@ def evaluate_umn(facts: Facts, rules: Rules) -> Criterion:
     note = None
     if hyper is not None and hyper.present and not rules.thresholds.hyperreflexia_excludes:
         note = "Caution: hyperreflexia documented; brisk reflexes alone are compatible with MMN (EFNS2010)"
-    return evaluate_finding_group("X-UMN", names, facts, note)
+    return evaluate_finding_group(CriterionId.X_UMN, names, facts, note)
 
 
 def evaluate_sensory(facts: Facts, block: ConductionBlock, rules: Rules) -> Criterion:
     """Return X-SENSORY: objective deficit, or abnormal sensory conduction in a segment with CB."""
-    base = evaluate_finding_group("X-SENSORY", ("objective_sensory_deficit",), facts)
+    base = evaluate_finding_group(CriterionId.X_SENSORY, ("objective_sensory_deficit",), facts)
     cb_nerves = {
         (v.segment.nerve, v.segment.side) for v in block.segments if v.status in ("definite", "probable")
     }
@@ -114,13 +96,13 @@ def evaluate_sensory(facts: Facts, block: ConductionBlock, rules: Rules) -> Crit
             abnormal.append(conclusion.evidence)
     if abnormal and base.status != "met":
         return Criterion(
-            "X-SENSORY", "met", tuple(abnormal), "abnormal sensory conduction in a segment with CB"
+            CriterionId.X_SENSORY, "met", tuple(abnormal), "abnormal sensory conduction in a segment with CB"
         )
     return base
 
 
 def evaluate_coded(
-    cid: str, fact: CodedFact | None, met: Codes, not_met: Codes | None, missing: str
+    cid: CriterionId, fact: CodedFact | None, met: Codes, not_met: Codes | None, missing: str
 ) -> Criterion:
     """Return met/not-met from a coded value; `not_met` None means any other code is not met."""
     if fact is None:
@@ -135,10 +117,10 @@ def evaluate_coded(
 def evaluate_als(facts: Facts) -> Criterion:
     """Return X-ALS: an active, confirmed ALS Condition; unknown only when conditions were unreadable."""
     if facts.als:
-        return Criterion("X-ALS", "met", facts.als)
+        return Criterion(CriterionId.X_ALS, "met", facts.als)
     if not facts.conditions_available:
-        return Criterion("X-ALS", "unknown", (), "problem list could not be read")
-    return Criterion("X-ALS", "not-met", (), "no active, confirmed ALS diagnosis on record")
+        return Criterion(CriterionId.X_ALS, "unknown", (), "problem list could not be read")
+    return Criterion(CriterionId.X_ALS, "not-met", (), "no active, confirmed ALS diagnosis on record")
 
 
 def evaluate_cb(block: ConductionBlock) -> Criterion:
@@ -153,9 +135,9 @@ def evaluate_cb(block: ConductionBlock) -> Criterion:
         )
     if block.status == "unknown":
         note = "no NCS motor segment with proximal stimulation to judge"
-        return Criterion("CB", "unknown", evidence, note, block.status)
+        return Criterion(CriterionId.CB, "unknown", evidence, note, block.status)
     status: Status = "met" if block.status in ("definite", "probable") else "not-met"
-    return Criterion("CB", status, evidence, note, block.status)
+    return Criterion(CriterionId.CB, status, evidence, note, block.status)
 
 
 def _unique(items: Iterable[Evidence]) -> tuple[Evidence, ...]:

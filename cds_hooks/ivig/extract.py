@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection
 
 from cds_hooks.ivig.conditions import is_active, is_confirmed
 from cds_hooks.ivig.electro import (
@@ -12,18 +11,7 @@ from cds_hooks.ivig.electro import (
     extract_report_conclusion,
     extract_sensory_segments,
 )
-from cds_hooks.ivig.facts import (
-    CodedFact,
-    EmgMuscle,
-    Evidence,
-    Finding,
-    LabResult,
-    MotorSegment,
-    MuscleGrade,
-    SensorySegment,
-    Side,
-    SumScore,
-)
+from cds_hooks.ivig.facts import Evidence, Facts
 from cds_hooks.ivig.fhir_read import has_code
 from cds_hooks.ivig.findings import extract_coded, extract_findings, extract_muscle_grades, extract_sum_scores
 from cds_hooks.ivig.labs import extract_anti_gm1, extract_ck, extract_csf_protein
@@ -38,30 +26,6 @@ _EXPOSURE_STATUS = {
     "MedicationAdministration": frozenset({"completed", "in-progress"}),
     "MedicationRequest": frozenset({"active", "completed"}),
 }
-
-
-@dataclass(frozen=True)
-class Facts:
-    """Every fact the criteria read, each with its evidence."""
-
-    findings: Mapping[str, Finding]
-    onset_site: CodedFact | None
-    onset_pattern: CodedFact | None
-    grades: Mapping[tuple[str, Side | None], MuscleGrade]
-    sum_scores: tuple[SumScore, ...]
-    ck: LabResult | None
-    sex: str
-    anti_gm1: CodedFact | None
-    csf_protein: LabResult | None
-    motor_segments: tuple[MotorSegment, ...]
-    sensory_segments: tuple[SensorySegment, ...]
-    emg_muscles: tuple[EmgMuscle, ...]
-    ncs_cb_conclusion: CodedFact | None
-    ncs_sensory_conclusion: CodedFact | None
-    emg_conclusion: CodedFact | None
-    als: tuple[Evidence, ...]
-    conditions_available: bool
-    exposures: tuple[Evidence, ...]
 
 
 def extract_facts(record: Record, rules: Rules, draft_ids: Collection[str] = ()) -> Facts:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, TypeVar
@@ -119,6 +119,30 @@ class Exposure:
     """One IVIg administration or order in the history."""
 
     evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Every fact the criteria read, each with its evidence."""
+
+    findings: Mapping[str, Finding]
+    onset_site: CodedFact | None
+    onset_pattern: CodedFact | None
+    grades: Mapping[tuple[str, Side | None], MuscleGrade]
+    sum_scores: tuple[SumScore, ...]
+    ck: LabResult | None
+    sex: str
+    anti_gm1: CodedFact | None
+    csf_protein: LabResult | None
+    motor_segments: tuple[MotorSegment, ...]
+    sensory_segments: tuple[SensorySegment, ...]
+    emg_muscles: tuple[EmgMuscle, ...]
+    ncs_cb_conclusion: CodedFact | None
+    ncs_sensory_conclusion: CodedFact | None
+    emg_conclusion: CodedFact | None
+    als: tuple[Evidence, ...]
+    conditions_available: bool
+    exposures: tuple[Evidence, ...]
 
 
 T = TypeVar("T")

@@ -7,7 +7,7 @@ instead of raising. A coding matches on system and code only; display and text n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -42,9 +42,9 @@ def codings(concepts: Any) -> list[Code]:
     return found
 
 
-def has_code(concepts: Any, codes: Iterable[Code]) -> bool:
+def has_code(concepts: Any, codes: Codes) -> bool:
     """Return whether any coding of `concepts` is one of `codes` (system and code)."""
-    wanted = _pairs(codes)
+    wanted = codes.pairs
     for concept in concepts if isinstance(concepts, list) else (concepts,):
         if not isinstance(concept, dict):
             continue
@@ -55,26 +55,6 @@ def has_code(concepts: Any, codes: Iterable[Code]) -> bool:
                 if isinstance(system, str) and isinstance(code, str) and (system, code) in wanted:
                     return True
     return False
-
-
-# The hot path of every decision: binding tuples (long-lived, from the rules) -> their (system, code)
-# pairs, built once. Keyed by identity, holding the tuple so its id cannot be reused; bounded.
-_PAIRS: dict[int, tuple[Iterable[Code], frozenset[tuple[str, str]]]] = {}
-_PAIRS_MAX = 512
-
-
-def _pairs(codes: Iterable[Code]) -> frozenset[tuple[str, str]]:
-    """Return the (system, code) pairs of `codes` (cached for tuples)."""
-    if not isinstance(codes, tuple):
-        return frozenset((c.system, c.code) for c in codes)
-    entry = _PAIRS.get(id(codes))
-    if entry is not None and entry[0] is codes:
-        return entry[1]
-    pairs = frozenset((c.system, c.code) for c in codes)
-    if len(_PAIRS) >= _PAIRS_MAX:
-        _PAIRS.clear()
-    _PAIRS[id(codes)] = (codes, pairs)
-    return pairs
 
 
 def parse_date(value: Any) -> date | None:

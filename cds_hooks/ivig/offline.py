@@ -17,7 +17,7 @@ from cds_hooks.ivig.pipeline import HookResult, evaluate_hook
 from cds_hooks.ivig.queries import build_prefetch
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.models import JSON
-from cds_hooks.service_api import Environment
+from cds_hooks.registry import Environment
 
 SYNTHETIC_ORDER_ID = "ivig-cds-offline-order"
 
@@ -38,7 +38,7 @@ def build_offline_order(resources: list[JSON], patient_id: str, rules: Rules) ->
     for resource in resources:
         if resource.get("resourceType") == "MedicationRequest" and resource.get("status") == "draft":
             return resource
-    code = rules.medication.codes[0]
+    code = rules.medication.codes.first()
     return {
         "resourceType": "MedicationRequest",
         "id": SYNTHETIC_ORDER_ID,

@@ -24,7 +24,7 @@ def _tokens(codes: Codes) -> str:
 def _finding_codes(rules: Rules) -> Codes:
     """Return every finding code (present/absent value codes excluded)."""
     skip = {"present", "absent"}
-    return tuple(
+    return Codes(
         c for f in fields(rules.findings) if f.name not in skip for c in getattr(rules.findings, f.name)
     )
 
@@ -32,7 +32,7 @@ def _finding_codes(rules: Rules) -> Codes:
 def build_prefetch(rules: Rules) -> dict[str, str]:
     """Return the prefetch templates (key -> FHIR query) of everything the rules read."""
     obs = rules.observations
-    observation_codes = _finding_codes(rules) + tuple(c for f in fields(obs) for c in getattr(obs, f.name))
+    observation_codes = _finding_codes(rules) + Codes(c for f in fields(obs) for c in getattr(obs, f.name))
     condition_codes = rules.indication.lmn + rules.indication.als + _finding_codes(rules)
     return {
         "patient": f"Patient/{PATIENT}",

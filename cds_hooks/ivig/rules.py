@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cds_hooks.errors import RulesConfigError
-from cds_hooks.ivig.rules_model import Code, Rules, Thresholds
+from cds_hooks.ivig.rules_model import Code, Codes, Rules, Thresholds
 
 __all__ = ["DEFAULT_RULES_RESOURCE", "Rules", "merge_rules", "parse_rules", "parse_rules_text"]
 
@@ -91,6 +91,10 @@ def _convert(hint: Any, value: Any, path: str, local: str) -> Any:
     origin = typing.get_origin(hint)
     if hint is Code:
         return _parse_code(value, path, local)
+    if hint is Codes:
+        if not isinstance(value, list):
+            raise RulesConfigError(f"'{path}' must be an array", field=path)
+        return Codes(_parse_code(v, f"{path}[{i}]", local) for i, v in enumerate(value))
     if dataclasses.is_dataclass(hint):
         return _build(typing.cast(type[Any], hint), value, path, local)
     if origin is tuple:

@@ -17,6 +17,7 @@ from cds_hooks.chart import Chart, ChartValue, bundle_resources
 from cds_hooks.ivig.conditions import is_present
 from cds_hooks.ivig.fhir_read import belongs_to, dicts, has_code, reference_target, relative_reference
 from cds_hooks.ivig.medication import Resolver, is_ivig_order, is_subcutaneous, medication_reference
+from cds_hooks.ivig.order_context import OrderContext
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.models import JSON
 
@@ -32,21 +33,10 @@ class Scope:
     prior: Mapping[str, ChartValue]
 
 
-def extract_draft_orders(context: JSON, hook: str) -> list[JSON]:
-    """Return the draft orders the hook is about (order-select: only the selected ones)."""
-    orders = bundle_resources(context.get("draftOrders"))
-    if hook != "order-select":
-        return orders
-    selected = {relative_reference(s) for s in context.get("selections") or [] if isinstance(s, str)}
-    return [o for o in orders if f"{o.get('resourceType')}/{o.get('id')}" in selected]
-
-
-def evaluate_scope(context: JSON, hook: str, chart: Chart, rules: Rules) -> Scope:
+def evaluate_scope(context: OrderContext, chart: Chart, rules: Rules) -> Scope:
     """Return the in-scope IVIg orders of a hook call (empty when the service stays silent)."""
-    candidates = [
-        o for o in extract_draft_orders(context, hook) if o.get("resourceType") == "MedicationRequest"
-    ]
-    resolved = _local_index(bundle_resources(context.get("draftOrders")))
+    candidates = [o for o in context.orders_in_question() if o.get("resourceType") == "MedicationRequest"]
+    resolved = _local_index(context.draft_orders)
 
     def resolve(ref: str, holder: JSON) -> JSON | None:
         if ref.startswith("#"):
@@ -62,7 +52,7 @@ def evaluate_scope(context: JSON, hook: str, chart: Chart, rules: Rules) -> Scop
     prior: dict[str, ChartValue] = {}
     if unstated:
         prior = dict(chart.get([CONDITIONS_KEY]))
-        if _has_lmn_condition(prior.get(CONDITIONS_KEY), context, rules):
+        if _has_lmn_condition(prior.get(CONDITIONS_KEY), context.patient_id, rules):
             in_scope.extend(unstated)
     return Scope(tuple(o for o in ivig if any(o is s for s in in_scope)), prior)
 
@@ -111,9 +101,8 @@ def extract_indication(order: JSON, rules: Rules, resolve: Resolver) -> Indicati
     return "other" if reasons else "none"
 
 
-def _has_lmn_condition(value: ChartValue | None, context: JSON, rules: Rules) -> bool:
+def _has_lmn_condition(value: ChartValue | None, patient_id: str, rules: Rules) -> bool:
     """Return whether the patient has an active, not refuted Condition in the LMN binding."""
-    patient_id = str(context.get("patientId", ""))
     conditions = bundle_resources(value) if isinstance(value, dict) else []
     return any(
         c.get("resourceType") == "Condition"

@@ -10,7 +10,7 @@ from cds_hooks.ivig.pipeline import evaluate_hook
 from cds_hooks.ivig.queries import build_prefetch
 from cds_hooks.ivig.rules_model import Rules
 from cds_hooks.models import CdsResponse, HookRequest, ServiceDefinition
-from cds_hooks.service_api import CdsService, Environment
+from cds_hooks.registry import CdsService, Environment
 
 HOOK_VERSION = "1.0"
 DESCRIPTION = (

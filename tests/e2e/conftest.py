@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.library import FixtureScenario, load_scenarios
 from tests.e2e.cds_service import CdsService, running_cds_service
 from tests.e2e.fhir_server import FhirServer, running_fhir_server
-from tests.fixtures.library import FixtureScenario, load_scenarios
 
 
 @pytest.fixture(scope="session")

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 
 from cds_hooks.chart import answer_queries
+from fixtures.library import FixtureScenario
 from tests.e2e.cds_service import DEMO_ISSUER, DEMO_JWKS, REPO, CdsService, running_cds_service, toml_string
 from tests.e2e.processes import free_port
-from tests.fixtures.library import FixtureScenario
 
 pytestmark = pytest.mark.e2e
 

@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, urljoin
 
 import pytest
 
+from fixtures.library import FixtureScenario
 from tests.e2e.cds_service import CdsService
 from tests.e2e.fhir_server import FhirServer
-from tests.fixtures.library import FixtureScenario
 
 pytestmark = pytest.mark.e2e
 

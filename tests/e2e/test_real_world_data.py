@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from cds_hooks.chart import answer_queries
+from fixtures.library import OUTCOMES, FixtureScenario
 from tests.e2e.cds_service import CdsService
 from tests.e2e.fhir_server import FhirServer
 from tests.e2e.realworld import WireMeter, load_hl7_examples, synthea_as_put, synthea_files
-from tests.fixtures.library import OUTCOMES, FixtureScenario
 
 pytestmark = pytest.mark.e2e
 

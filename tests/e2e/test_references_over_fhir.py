@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from fixtures.library import FixtureScenario
 from tests.e2e.cds_service import CdsService
 from tests.e2e.fhir_server import FhirServer
 from tests.e2e.test_scenarios_over_fhir import hook_body, outcome_of
-from tests.fixtures.library import FixtureScenario
 
 pytestmark = pytest.mark.e2e
 

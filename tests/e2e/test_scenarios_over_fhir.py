@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from fixtures.library import FixtureScenario, load_scenarios
 from tests.e2e.cds_service import CdsService
 from tests.e2e.fhir_server import FhirServer
-from tests.fixtures.library import FixtureScenario, load_scenarios
 
 pytestmark = pytest.mark.e2e
 

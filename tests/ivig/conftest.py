@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from cds_hooks.ivig.rules_model import Rules
-from tests.ivig.builders import default_rules
+from tests.ivig.support import default_rules
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from cds_hooks.chart import BundleChart, bundle_resources
 from cds_hooks.ivig.pipeline import HookResult, evaluate_hook
 from cds_hooks.ivig.queries import build_prefetch
 from cds_hooks.ivig.rules_model import Rules
-from cds_hooks.service_api import Environment
+from cds_hooks.registry import Environment
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 

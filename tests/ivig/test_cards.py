@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.ivig.builders import default_rules
 from tests.ivig.scenario_runner import run_scenario, scenario_dirs
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 DIRS = scenario_dirs()

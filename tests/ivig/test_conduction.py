@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from cds_hooks.ivig.conduction import crosses_entrapment, evaluate_conduction_block, evaluate_segment
 from cds_hooks.ivig.facts import CodedFact, Evidence
-from tests.ivig.builders import AS_OF, LOCAL, default_rules, segment
+from fixtures.fhir_builders import AS_OF, LOCAL
+from tests.ivig.support import default_rules, segment
 
 RULES = default_rules()
 AMP_RULES = default_rules("[thresholds]\namplitude_for_area = true\n")

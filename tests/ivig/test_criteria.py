@@ -7,27 +7,26 @@ from typing import Any
 import pytest
 
 from cds_hooks.ivig.offline import assess
-from tests.ivig.builders import (
+from fixtures.fhir_builders import (
     AS_OF,
-    LOCAL,
-    SNOMED,
-    cc,
     ck,
     condition,
-    default_rules,
-    finding_obs,
+    finding,
     ivig_order,
     laterality,
+    local,
     observation,
     patient,
+    sct,
 )
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 
 
 def status(resources: list[dict[str, Any]], cid: str, gender: str | None = "male") -> str:
-    record = [patient(gender), *resources]
-    assessment = assess(record, ivig_order(reason="230591002"), AS_OF, RULES)
+    record = [patient(gender=gender), *resources]
+    assessment = assess(record, ivig_order(reason=sct("230591002")), AS_OF, RULES)
     criterion = assessment.criterion(cid)
     assert criterion is not None
     return criterion.status
@@ -64,42 +63,42 @@ def test_ck(resources, gender, expected):
 @pytest.mark.parametrize(
     ("resources", "cid", "expected"),
     [
-        ([finding_obs("h", "86854008", True)], "X-UMN", "unknown"),  # hyperreflexia alone
-        ([finding_obs("h", "86854008", True), finding_obs("b", "246586009", False)], "X-UMN", "not-met"),
-        ([finding_obs("b", "246586009", True)], "X-UMN", "met"),
-        ([finding_obs("b", "hoffmann-sign", True, LOCAL)], "X-UMN", "met"),
-        ([condition("s", "221360009")], "X-UMN", "met"),
-        ([condition("s", "221360009", verification="refuted")], "X-UMN", "not-met"),
-        ([condition("s", "221360009", clinical="resolved")], "X-UMN", "not-met"),
+        ([finding("h", sct("86854008"), True)], "X-UMN", "unknown"),  # hyperreflexia alone
+        ([finding("h", sct("86854008"), True), finding("b", sct("246586009"), False)], "X-UMN", "not-met"),
+        ([finding("b", sct("246586009"), True)], "X-UMN", "met"),
+        ([finding("b", local("hoffmann-sign"), True)], "X-UMN", "met"),
+        ([condition("s", sct("221360009"))], "X-UMN", "met"),
+        ([condition("s", sct("221360009"), verification="refuted")], "X-UMN", "not-met"),
+        ([condition("s", sct("221360009"), clinical="resolved")], "X-UMN", "not-met"),
         (
-            [finding_obs("a", "246586009", True, when="2026-01-01"), finding_obs("b", "246586009", False)],
+            [finding("a", sct("246586009"), True, when="2026-01-01"), finding("b", sct("246586009"), False)],
             "X-UMN",
             "not-met",
         ),
         (
-            [finding_obs("a", "246586009", False, when="2026-01-01"), finding_obs("b", "246586009", True)],
+            [finding("a", sct("246586009"), False, when="2026-01-01"), finding("b", sct("246586009"), True)],
             "X-UMN",
             "met",
         ),
         (
-            [observation("v", "8011004", SNOMED, valueCodeableConcept=cc("52101004", SNOMED))],
+            [observation("v", sct("8011004"), valueCodeableConcept=sct("52101004"))],
             "X-BULBAR",
             "met",
         ),
         (
-            [observation("v", "8011004", SNOMED, valueCodeableConcept=cc("2667000", SNOMED))],
+            [observation("v", sct("8011004"), valueCodeableConcept=sct("2667000"))],
             "X-BULBAR",
             "not-met",
         ),
-        ([finding_obs("r", "respiratory-involvement", True, LOCAL)], "X-RESP", "met"),
-        ([finding_obs("s", "objective-sensory-deficit", False, LOCAL)], "X-SENSORY", "not-met"),
+        ([finding("r", local("respiratory-involvement"), True)], "X-RESP", "met"),
+        ([finding("s", local("objective-sensory-deficit"), False)], "X-SENSORY", "not-met"),
         (
-            [observation("o", "weakness-onset-pattern", valueCodeableConcept=cc("symmetric"))],
+            [observation("o", local("weakness-onset-pattern"), valueCodeableConcept=local("symmetric"))],
             "X-SYMMETRIC",
             "met",
         ),
-        ([condition("als", "86044005")], "X-ALS", "met"),
-        ([condition("als", "86044005", verification="provisional")], "X-ALS", "not-met"),
+        ([condition("als", sct("86044005"))], "X-ALS", "met"),
+        ([condition("als", sct("86044005"), verification="provisional")], "X-ALS", "not-met"),
         ([], "X-ALS", "not-met"),
     ],
 )
@@ -108,34 +107,32 @@ def test_findings(resources, cid, expected):
 
 
 def test_hyperreflexia_excludes_when_configured():
-    from tests.ivig.builders import default_rules
-
     rules = default_rules("[thresholds]\nhyperreflexia_excludes = true\n")
-    record = [patient(), finding_obs("h", "86854008", True)]
-    assessment = assess(record, ivig_order(reason="230591002"), AS_OF, rules)
+    record = [patient(), finding("h", sct("86854008"), True)]
+    assessment = assess(record, ivig_order(reason=sct("230591002")), AS_OF, rules)
     assert assessment.criterion("X-UMN").status == "met"
 
 
 def onset(code: str) -> dict[str, Any]:
-    return observation("onset", "weakness-onset-site", valueCodeableConcept=cc(code))
+    return observation("onset", local("weakness-onset-site"), valueCodeableConcept=local(code))
 
 
 def mrc(muscle: str, side: str, grade: int) -> dict[str, Any]:
     return observation(
         f"mrc-{muscle}-{side}",
-        "mrc-grade",
-        bodySite=cc(muscle),
+        local("mrc-grade"),
+        bodySite=local(muscle),
         valueInteger=grade,
         component=[laterality(side)],
     )
 
 
-def emg(muscle: str, side: str, finding: str) -> dict[str, Any]:
+def emg(muscle: str, side: str, found: str) -> dict[str, Any]:
     return observation(
         f"emg-{muscle}-{side}",
-        "emg-muscle-finding",
-        bodySite=cc(muscle),
-        valueCodeableConcept=cc(finding),
+        local("emg-muscle-finding"),
+        bodySite=local(muscle),
+        valueCodeableConcept=local(found),
         component=[laterality(side)],
     )
 

@@ -10,7 +10,7 @@ from cds_hooks.ivig.assessment import evaluate_outcome
 from cds_hooks.ivig.criteria import Criterion
 from cds_hooks.ivig.facts import Evidence, SumScore
 from cds_hooks.ivig.response import evaluate_response
-from tests.ivig.builders import default_rules
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 ALL = (

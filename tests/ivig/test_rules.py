@@ -8,13 +8,13 @@ import pytest
 
 from cds_hooks.errors import RulesConfigError
 from cds_hooks.ivig.rules import merge_rules, parse_rules, parse_rules_text
-from tests.ivig.builders import default_rules_text
+from tests.ivig.support import default_rules_text
 
 
 def test_default_rules_parse_with_version(rules):
     assert rules.version == "2026.11.0"
     assert rules.thresholds.ck_uln_male == 308.0
-    assert rules.findings.hoffmann[0].system == rules.local_system
+    assert rules.findings.hoffmann.first().system == rules.local_system
 
 
 @pytest.mark.parametrize(

@@ -13,21 +13,26 @@ from cds_hooks.ivig.medication import ndc_product_key
 from cds_hooks.ivig.queries import build_prefetch
 from cds_hooks.ivig.services import build_services
 from cds_hooks.models import HookRequest
-from cds_hooks.service_api import Environment
-from tests.ivig.builders import (
+from cds_hooks.registry import Environment
+from fixtures.fhir_builders import (
+    ATC,
+    ICD10CM,
+    NDC,
     PATIENT,
-    SNOMED,
+    RXNORM,
     cc,
+    collection,
     condition,
-    default_rules,
-    draft_bundle,
     ivig_order,
+    local,
     patient,
+    sct,
 )
+from tests.ivig.support import default_rules
 
 RULES = default_rules()
 SERVICES = {s.definition.id: s for s in build_services(RULES)}
-IV, SC = cc("47625008", SNOMED), cc("34206005", SNOMED)
+IV, SC = sct("47625008"), sct("34206005")
 
 
 class CountingChart:
@@ -56,7 +61,7 @@ def call(
     context: dict[str, Any] = {
         "userId": "Practitioner/1",
         "patientId": PATIENT,
-        "draftOrders": draft_bundle(*orders),
+        "draftOrders": collection(orders),
     }
     if selections is not None:
         context["selections"] = selections
@@ -67,10 +72,10 @@ def call(
     return len(response.cards), chart
 
 
-RECORD = [patient(), condition("mmn", "230591002")]
+RECORD = [patient(), condition("mmn", sct("230591002"))]
 NON_IVIG = {
-    **ivig_order(reason="230591002"),
-    "medicationCodeableConcept": cc("123", "http://www.whocc.no/atc"),
+    **ivig_order(reason=sct("230591002")),
+    "medicationCodeableConcept": cc(ATC, "123"),
 }
 
 
@@ -78,10 +83,10 @@ NON_IVIG = {
     "order",
     [
         NON_IVIG,
-        ivig_order(reason="230591002", dosageInstruction=[{"route": SC}]),
-        ivig_order(reason="D69.3", reason_system="http://hl7.org/fhir/sid/icd-10-cm"),  # ITP
+        ivig_order(reason=sct("230591002"), dosageInstruction=[{"route": SC}]),
+        ivig_order(reason=cc(ICD10CM, "D69.3")),  # ITP
         {
-            **ivig_order(reason="230591002"),
+            **ivig_order(reason=sct("230591002")),
             "category": {"text": "lenient object"},
             "resourceType": "ServiceRequest",
         },
@@ -97,18 +102,15 @@ def test_out_of_scope_makes_no_chart_reads(order):
     "order",
     [
         ivig_order(
-            reason="230591002", dosageInstruction=[{"route": IV}], category={"text": "object, not a list"}
+            reason=sct("230591002"),
+            dosageInstruction=[{"route": IV}],
+            category={"text": "object, not a list"},
         ),
+        ivig_order(reason=local("progressive-lmn-weakness")),
+        ivig_order(medicationCodeableConcept=cc(NDC, "44206-0439-10"), reason=sct("230591002")),
         ivig_order(
-            reason="progressive-lmn-weakness",
-            reason_system="http://ivig-cds.org/fhir/CodeSystem/lmn-assessment",
-        ),
-        ivig_order(
-            medicationCodeableConcept=cc("44206-0439-10", "http://hl7.org/fhir/sid/ndc"), reason="230591002"
-        ),
-        ivig_order(
-            medicationCodeableConcept=cc("1426680", "http://www.nlm.nih.gov/research/umls/rxnorm"),
-            reason="230591002",
+            medicationCodeableConcept=cc(RXNORM, "1426680"),
+            reason=sct("230591002"),
         ),
     ],
 )
@@ -120,18 +122,18 @@ def test_in_scope_reads_once(order):
 def test_no_stated_reason_uses_problem_list():
     cards, chart = call([ivig_order()], RECORD)
     assert cards == 1 and chart.gets[0] == ["conditions"] and len(chart.gets) == 2
-    cards, _ = call([ivig_order()], [patient(), condition("mmn", "230591002", verification="refuted")])
+    cards, _ = call([ivig_order()], [patient(), condition("mmn", sct("230591002"), verification="refuted")])
     assert cards == 0
 
 
 def test_referenced_medication_contained_draft_and_read():
-    med = {"resourceType": "Medication", "id": "m1", "code": cc("J06BA02", "http://www.whocc.no/atc")}
+    med = {"resourceType": "Medication", "id": "m1", "code": cc(ATC, "J06BA02")}
     contained = ivig_order(
-        reason="230591002", contained=[{**med, "id": "c1"}], medicationReference={"reference": "#c1"}
+        reason=sct("230591002"), contained=[{**med, "id": "c1"}], medicationReference={"reference": "#c1"}
     )
     contained.pop("medicationCodeableConcept")
     assert call([contained], RECORD)[0] == 1
-    by_ref = ivig_order(reason="230591002", medicationReference={"reference": "Medication/m1"})
+    by_ref = ivig_order(reason=sct("230591002"), medicationReference={"reference": "Medication/m1"})
     by_ref.pop("medicationCodeableConcept")
     assert call([by_ref, med], RECORD)[0] == 1
     cards, chart = call([by_ref], [*RECORD, med])
@@ -141,7 +143,7 @@ def test_referenced_medication_contained_draft_and_read():
 def test_order_select_only_selected_orders():
     assert (
         call(
-            [NON_IVIG, ivig_order("sel", reason="230591002")],
+            [NON_IVIG, ivig_order("sel", reason=sct("230591002"))],
             RECORD,
             "order-select",
             ["MedicationRequest/sel"],
@@ -149,7 +151,7 @@ def test_order_select_only_selected_orders():
         == 1
     )
     cards, chart = call(
-        [{**NON_IVIG, "id": "other"}, ivig_order("sel", reason="230591002")],
+        [{**NON_IVIG, "id": "other"}, ivig_order("sel", reason=sct("230591002"))],
         RECORD,
         "order-select",
         ["MedicationRequest/other"],

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from werkzeug import Request, Response
 
 from cds_hooks.chart import answer_queries, searchset
-from tests.fixtures.library import SCENARIOS, FixtureScenario
+from fixtures.library import SCENARIOS, FixtureScenario
 
 JSON = dict[str, Any]
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

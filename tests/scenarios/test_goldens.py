@@ -16,9 +16,9 @@ import pytest
 from flask import Flask
 from pytest_httpserver import HTTPServer
 
+from fixtures.library import FixtureScenario, load_scenarios
 from service.app import create_app
 from service.cli import main
-from tests.fixtures.library import FixtureScenario, load_scenarios
 from tests.scenarios.support import (
     FHIR_BASE_PATH,
     fhir_handler,

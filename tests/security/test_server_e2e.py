@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from fixtures.library import FixtureScenario, load_scenarios
 from tests.e2e.cds_service import e2e_config
 from tests.e2e.processes import RunningProcess, free_port, running_server, venv_script
-from tests.fixtures.library import FixtureScenario, load_scenarios
 from tests.security.conftest import PUBLIC_BASE, bearer, claims_for, sign
 from tests.security.test_jwt import assert_bare_401, attacks
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from cds_hooks.chart import Chart, Unavailable, bundle_resources
 from cds_hooks.models import Card, CdsResponse, Coding, HookRequest, ServiceDefinition, Source
-from cds_hooks.service_api import Environment
+from cds_hooks.registry import Environment
 from service.app import create_app
 
 PATIENT_ID = "pat-7f3a"

@@ -11,7 +11,7 @@ from typing import Any
 from cds_hooks.errors import CdsError
 from cds_hooks.ivig.card_text import build_criteria_table_text
 from cds_hooks.ivig.offline import evaluate_bundle
-from service.cli_errors import CliError
+from service.cli.errors import CliError
 from service.config import load_config
 from service.rules_loading import load_rules
 

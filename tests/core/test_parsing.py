@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.errors import HookMismatch, InvalidFeedback, InvalidRequest
-from cds_hooks.requests_parsing import parse_feedback, parse_hook_request
+from cds_hooks.parsing import parse_feedback, parse_hook_request
 
 DRAFTS = {
     "resourceType": "Bundle",

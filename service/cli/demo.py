@@ -25,7 +25,7 @@ import jwt
 import requests
 
 from cds_hooks.chart import answer_queries
-from service.cli_errors import CliError
+from service.cli.errors import CliError
 from service.config import Config, build_config
 
 DEMO_ISSUER = "https://demo-ehr.ivig-cds.org"

@@ -1,20 +1,17 @@
-"""Integrator tools of the command line: sign a test JWT, store maintenance."""
+"""`ivig-cds token sign`: a client JWT as an EHR would send it, for testing an integration."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jwt
 
-from service.cli_errors import CliError
-from service.config import load_config
+from service.cli.errors import CliError
 
 
 def add_token_parser(commands: Any) -> None:
@@ -34,18 +31,6 @@ def add_token_parser(commands: Any) -> None:
     sign.add_argument("--ttl", type=int, default=300, help="lifetime in seconds (default 300)")
     sign.add_argument("--tenant", help="optional tenant claim")
     sign.set_defaults(handler=_token_sign)
-
-
-def add_store_parser(commands: Any, add_config: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Add `ivig-cds store init|purge`."""
-    store = commands.add_parser("store", help="store maintenance")
-    store_cmds = store.add_subparsers(dest="store_command", required=True, metavar="ACTION")
-    init = store_cmds.add_parser("init", help="create the store's tables if missing")
-    add_config(init)
-    init.set_defaults(handler=_store_init)
-    purge = store_cmds.add_parser("purge", help="delete expired JWT ids of the replay cache")
-    add_config(purge)
-    purge.set_defaults(handler=_store_purge)
 
 
 def _token_sign(args: argparse.Namespace) -> int:
@@ -84,24 +69,3 @@ def _private_key(text: str, kid: str | None, alg: str | None) -> tuple[Any, str,
     if not kid or alg not in ("ES384", "RS384"):
         raise CliError("give --kid and --alg (ES384 or RS384) for this key")
     return key, kid, alg
-
-
-def _store_init(args: argparse.Namespace) -> int:
-    """Create the store's schema."""
-    from service.store import Store
-
-    config = load_config(args.config)
-    Store(config.store_url()).create_schema()
-    print("store ready", file=sys.stderr)
-    return 0
-
-
-def _store_purge(args: argparse.Namespace) -> int:
-    """Delete expired replay-cache entries."""
-    from service.store import Store
-
-    config = load_config(args.config)
-    store = Store(config.store_url())
-    store.create_schema()
-    print(f"purged {store.purge_expired_jti()} expired token ids", file=sys.stderr)
-    return 0

@@ -1,0 +1,109 @@
+"""Every library scenario, as each profile delivers it, passes the lint; a few are kept as golden cards.
+
+The goldens (`fixtures/profiles/<scenario>.<profile>.json`, uuids normalised) are a record of reviewed
+output; the expectations that prove the shaping are stated by hand below and in test_shape.py.
+Set IVIG_CDS_UPDATE_GOLDENS=1 to rewrite them (then read the diff).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cds_hooks.profiles import PROFILE_NAMES, build_client_profile, lint_response
+from fixtures.library import FIXTURES, FixtureScenario, load_scenarios
+from tests.profiles.support import delivered, normalise
+
+SCENARIOS = {s.name: s for s in load_scenarios()}
+GOLDENS = FIXTURES / "profiles"
+GOLDEN_SCENARIOS = ("onset-proximal-not-supported", "no-ncs-cb-unknown", "definite-cb-median-forearm")
+TWO_ORDERS = "two-ivig-orders-not-supported"
+UPDATE = os.environ.get("IVIG_CDS_UPDATE_GOLDENS") == "1"
+JSON = dict[str, Any]
+
+
+def two_order_body() -> tuple[FixtureScenario, JSON]:
+    """Return a not-supported scenario whose call carries two draft IVIg orders."""
+    scenario = SCENARIOS["onset-proximal-not-supported"]
+    body = copy.deepcopy(scenario.hook_request())
+    first = body["context"]["draftOrders"]["entry"][0]
+    second = copy.deepcopy(first)
+    second["resource"]["id"] = first["resource"]["id"] + "-second"
+    body["context"]["draftOrders"]["entry"].append(second)
+    return scenario, body
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_every_scenario_passes_the_lint(name: str, profile: str) -> None:
+    scenario = SCENARIOS[name]
+    client = build_client_profile(profile)
+    body = delivered(scenario, client)
+    assert [
+        str(i) for i in lint_response(body, client, scenario.meta["hook"] if profile != "oracle" else None)
+    ] == []
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_two_orders_pass_the_lint(profile: str) -> None:
+    scenario, request = two_order_body()
+    client = build_client_profile(profile)
+    assert lint_response(delivered(scenario, client, request), client) == []
+
+
+def golden_cases() -> list[tuple[str, str]]:
+    names = [*GOLDEN_SCENARIOS, TWO_ORDERS]
+    return [(n, p) for n in names for p in PROFILE_NAMES]
+
+
+def body_of(name: str, profile: str) -> JSON:
+    client = build_client_profile(profile, ("https://doi.org",) if profile == "oracle" else ())
+    if name == TWO_ORDERS:
+        scenario, request = two_order_body()
+        return delivered(scenario, client, request)
+    return delivered(SCENARIOS[name], client)
+
+
+@pytest.mark.parametrize(("name", "profile"), golden_cases())
+def test_golden_cards(name: str, profile: str) -> None:
+    path = GOLDENS / f"{name}.{profile}.json"
+    got = normalise(body_of(name, profile))
+    if UPDATE:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
+    assert got == json.loads(Path(path).read_text()), f"{path.name} differs (IVIG_CDS_UPDATE_GOLDENS=1)"
+
+
+def test_two_orders_by_hand() -> None:
+    """Generic keeps one cancel with two actions; Epic gets one per order, 'any', static topic code."""
+    (generic,) = body_of(TWO_ORDERS, "generic")["cards"]
+    (epic,) = body_of(TWO_ORDERS, "epic")["cards"]
+    assert generic["source"]["topic"]["code"] == "not-supported"
+    assert [len(s["actions"]) for s in generic["suggestions"]] == [2]
+    assert generic["selectionBehavior"] == "at-most-one"
+    assert epic["source"]["topic"]["code"] == "NotSupported"
+    assert epic["selectionBehavior"] == "any"
+    targets = [[a["resourceId"] for a in s["actions"]] for s in epic["suggestions"]]
+    assert [len(t) for t in targets] == [1, 1]
+    assert sorted(t[0] for t in targets) == sorted(
+        a["resourceId"] for a in generic["suggestions"][0]["actions"]
+    )
+    assert epic["extension"] == generic["extension"]
+    assert epic["uuid"] == generic["uuid"]
+    assert epic["suggestions"][0]["uuid"] == generic["suggestions"][0]["uuid"]
+
+
+def test_oracle_by_hand() -> None:
+    """Oracle keeps registered links only (here doi.org), and the card text is unchanged."""
+    (generic,) = body_of("onset-proximal-not-supported", "generic")["cards"]
+    (oracle,) = body_of("onset-proximal-not-supported", "oracle")["cards"]
+    assert generic["links"] and all(link["url"].startswith("https://doi.org/") for link in generic["links"])
+    assert oracle["links"] == generic["links"]
+    unregistered = delivered(SCENARIOS["onset-proximal-not-supported"], build_client_profile("oracle"))
+    assert "links" not in unregistered["cards"][0]
+    assert oracle["detail"] == generic["detail"] == unregistered["cards"][0]["detail"]
