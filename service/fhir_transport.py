@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import certifi
@@ -40,10 +40,14 @@ class BodyTooLarge(Exception):
 
 @dataclass(frozen=True)
 class _Limit:
-    """How long one socket operation may take: the per-operation timeout, within the budget left."""
+    """How long one socket operation may take: the per-operation timeout, within the budget left.
+
+    It also holds the readers made for the GET, so each is closed when the GET ends, however it ends.
+    """
 
     timeout: float
     remaining: Remaining
+    readers: list[io.RawIOBase] = field(default_factory=list)
 
     def next_timeout(self) -> float:
         """Return the timeout of the next socket operation; raise TimeoutError once the budget is spent."""
@@ -88,15 +92,24 @@ class _DeadlineResponse(http.client.HTTPResponse):
     ) -> None:
         super().__init__(sock, debuglevel, method, url)
         raw = self.fp.detach()  # the socket reader http.client made, unbuffered; ours wraps it
-        self.fp = io.BufferedReader(_DeadlineReader(raw, sock, _LIMIT.get()), _READ_CHUNK)
+        limit = _LIMIT.get()
+        reader = _DeadlineReader(raw, sock, limit)
+        limit.readers.append(reader)
+        self.fp = io.BufferedReader(reader, _READ_CHUNK)
 
 
 class _Connection(http.client.HTTPConnection):
     response_class = _DeadlineResponse
 
+    def __del__(self) -> None:
+        self.close()  # a pool thread that ends drops its kept-alive connections: close, do not leak
+
 
 class _TlsConnection(http.client.HTTPSConnection):
     response_class = _DeadlineResponse
+
+    def __del__(self) -> None:
+        self.close()
 
 
 _local = threading.local()
@@ -182,6 +195,8 @@ def fetch_get(
         raise
     finally:
         _LIMIT.reset(token)
+        for reader in limit.readers:
+            reader.close()
 
 
 def _get_once(
@@ -201,6 +216,7 @@ def _get_once(
         _discard(origin)
         return _get_once(origin, target, headers, limit, max_bytes, retry=False)
     if response.status != 200:
+        response.close()
         _discard(origin)
         return response.status, b""
     return 200, _read_body(response, max_bytes)
