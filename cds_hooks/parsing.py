@@ -23,6 +23,7 @@ from cds_hooks.models import (
 HOOK_CONTEXT: Mapping[str, Mapping[str, type]] = {
     "order-select": {"userId": str, "patientId": str, "selections": list, "draftOrders": dict},
     "order-sign": {"userId": str, "patientId": str, "draftOrders": dict},
+    "patient-view": {"userId": str, "patientId": str},
 }
 OPTIONAL_CONTEXT: Mapping[str, type] = {"encounterId": str}
 

@@ -66,7 +66,7 @@ def decide(
     """Return the service's response, reading the chart through prefetch or the FHIR server."""
     chart = RequestChart(
         hook_request,
-        service.definition.prefetch,
+        rt.registry.queries(service.definition.id),
         _fhir_client(rt, hook_request, client),
         Deadline.after(rt.config.fhir.budget_seconds),
         rt.executor(),
