@@ -82,6 +82,7 @@ class HooksSection(_Section):
 
     prefetch: Literal["full", "lean"] = "full"
     profile: ProfileName = "generic"  # the profile of calls without an authenticated client (auth off)
+    spec_version: Literal["2.0.1", "3.0.0"] = "2.0.1"  # "3.0.0": discovery adds FHIRPath prefetch tokens
 
 
 class StoreSection(_Section):
