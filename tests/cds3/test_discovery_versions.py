@@ -1,4 +1,4 @@
-"""Discovery `version` is the CDS Hooks specification; `hookVersion` the hook; 3.0 tokens only when switched on."""
+"""Discovery `version` is the CDS Hooks spec version, `hookVersion` the hook's; 3.0 tokens when enabled."""
 
 from __future__ import annotations
 
