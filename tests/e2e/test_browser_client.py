@@ -25,6 +25,7 @@ import pytest
 
 from cds_hooks.chart import answer_queries
 from fixtures.library import FixtureScenario
+from tests.ci import skip_or_fail
 from tests.e2e.cds_service import DEMO_ISSUER, DEMO_JWKS, REPO, CdsService, running_cds_service, toml_string
 from tests.e2e.processes import free_port
 
@@ -139,11 +140,12 @@ def test_preflight_is_answered_without_a_jwt(sandbox_service: CdsService, page_o
 def test_browser_shows_the_card(
     sandbox_service: CdsService, page_origin: str, scenarios: list[FixtureScenario]
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        skip_or_fail("playwright is not installed")
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM} (.ci/run installs the Debian package)")
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        skip_or_fail(f"Chromium not found at {CHROMIUM}")
     scenario = next(s for s in scenarios if s.name == SCENARIO)
     service_id = "ivig-order-select"
     discovery = sandbox_service.get("/cds-services").json()
