@@ -22,7 +22,7 @@ from service.app import create_app
 from tests.scenarios.support import FHIR_BASE_PATH, fhir_handler, full_prefetch, golden_path, normalise
 
 JSON = dict[str, Any]
-SCENARIO = load_named("onset-proximal-not-supported")
+SCENARIO = load_named("babinski-present-against-mmn")
 MEDICATION_REF = "Medication/epic-ivig-medication"
 NO_RESULTS = {
     "resourceType": "OperationOutcome",
@@ -134,7 +134,7 @@ def test_a_medication_entry_of_draft_orders_resolves_the_reference(
         fhirServer=serve(httpserver, fhir_handler(SCENARIO)),
         fhirAuthorization=AUTH,
     )
-    assert outcome(post(app, body)) == ["not-supported"]
+    assert outcome(post(app, body)) == ["against-mmn"]
     assert reads(httpserver) == []
 
 
@@ -144,7 +144,7 @@ def test_the_fhirpath_prefetch_resolves_the_reference(app: Flask, httpserver: HT
     body.update(
         prefetch=prefetch, fhirServer=serve(httpserver, fhir_handler(SCENARIO)), fhirAuthorization=AUTH
     )
-    assert outcome(post(app, body)) == ["not-supported"]
+    assert outcome(post(app, body)) == ["against-mmn"]
     assert reads(httpserver) == []
 
 
@@ -163,7 +163,7 @@ def test_unfilled_fhirpath_prefetch_is_read_by_the_service(
         return Response(json.dumps(NO_RESULTS), status=404)
 
     body.update(prefetch=prefetch, fhirServer=serve(httpserver, handle), fhirAuthorization=AUTH)
-    assert outcome(post(app, body)) == ["not-supported"]
+    assert outcome(post(app, body)) == ["against-mmn"]
     assert reads(httpserver) == [f"/{MEDICATION_REF}"]
 
 
