@@ -44,7 +44,12 @@ def searchset(resources: Iterable[JSON]) -> JSON:
 
 
 def bundle_resources(bundle: JSON | None) -> list[JSON]:
-    """Return the resources of a Bundle's well-formed entries, or [resource] for a lone resource."""
+    """Return the resources of a Bundle's well-formed data entries, or [resource] for a lone resource.
+
+    Entries a search marks as outcome (`search.mode` "outcome", e.g. an OperationOutcome saying "no
+    results", as Epic sends) and OperationOutcomes in a searchset are messages about the search, not
+    data: they are skipped.
+    """
     if not isinstance(bundle, dict):
         return []
     if bundle.get("resourceType") != "Bundle":
@@ -52,8 +57,21 @@ def bundle_resources(bundle: JSON | None) -> list[JSON]:
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return []
-    resources = (e.get("resource") for e in entries if isinstance(e, dict))
-    return [r for r in resources if isinstance(r, dict) and isinstance(r.get("resourceType"), str)]
+    searchset = bundle.get("type") == "searchset"
+    resources = (e.get("resource") for e in entries if isinstance(e, dict) and not _is_outcome_entry(e))
+    return [
+        r
+        for r in resources
+        if isinstance(r, dict)
+        and isinstance(r.get("resourceType"), str)
+        and not (searchset and r.get("resourceType") == "OperationOutcome")
+    ]
+
+
+def _is_outcome_entry(entry: JSON) -> bool:
+    """Return whether a Bundle entry is marked as a search outcome message (search.mode "outcome")."""
+    search = entry.get("search")
+    return isinstance(search, dict) and search.get("mode") == "outcome"
 
 
 def query_resource_type(template: str) -> str:

@@ -68,5 +68,11 @@ class ServiceRegistry:
         return {"services": entries}
 
     def queries(self, service_id: str) -> Mapping[str, str]:
-        """Return the query templates of one service (its prefetch templates)."""
-        return self.get(service_id).definition.prefetch
+        """Return the query templates one service may read: its `queries` when it has them, else its prefetch.
+
+        A service whose discovery asks for less than it may read (patient-view asks for one cheap query)
+        declares the rest in a `queries` mapping.
+        """
+        service = self.get(service_id)
+        queries = getattr(service, "queries", None)
+        return queries if isinstance(queries, Mapping) else service.definition.prefetch

@@ -1,7 +1,8 @@
 """Client authentication (CDS Hooks 2.0, "Trusting CDS Clients"): a JWT signed by the EHR on every call.
 
-Verified: alg in {ES384, RS384} only; `kid` selects a key of the issuer's JWK Set (`jku` only if
-allow-listed); `iss` a configured client; `aud` the exact public URL called; `exp`, `iat` (with
+Verified: alg in {ES384, RS384} only; `kid` selects a key of the issuer's JWK Set (a `jku` only when it
+is the client's own `jwks_url` or allow-listed, and read from a pinned file when the operator pinned it);
+`iss` a configured client; `aud` the exact public URL called; `exp`, `iat` (with
 leeway) and `jti` required; a `jti` already seen is a replay (checked in the store, shared by all
 workers); `tenant` checked when configured. Every failure is a bare 401; the reason goes to the log.
 """
@@ -22,7 +23,7 @@ from flask import current_app, request
 
 from service.config import ClientSection, Config
 from service.errors import Unauthorized
-from service.jwks import JwksError, KeySource
+from service.jwks import FetchPolicy, JwksError, KeySource
 from service.logs import log
 from service.store import Store
 
@@ -45,24 +46,41 @@ class ClientIdentity:
 class KeyRing:
     """The JWK Set sources of all configured clients, built once per process."""
 
-    def __init__(self) -> None:
-        self._sources: dict[str, KeySource] = {}
+    def __init__(self, policy: FetchPolicy | None = None) -> None:
+        self._policy = policy or FetchPolicy()
+        self._sources: dict[tuple[str, str], KeySource] = {}
         self._lock = threading.Lock()
 
     def source(self, location: str, *, is_file: bool) -> KeySource:
-        """Return the (cached) key source for a jwks_url, jwks_file or allow-listed jku."""
-        with self._lock:
-            if location not in self._sources:
-                kwargs = {"file": location} if is_file else {"url": location}
-                self._sources[location] = KeySource(**kwargs)
-            return self._sources[location]
+        """Return the (cached) key source for a JWK Set file or URL (a jwks_url or allow-listed jku)."""
+        with self._lock:  # creating a source reads a file at most: no network I/O under this lock
+            slot = ("file" if is_file else "url", location)
+            if slot not in self._sources:
+                if is_file:
+                    self._sources[slot] = KeySource(file=location, policy=self._policy)
+                else:
+                    self._sources[slot] = KeySource(url=location, policy=self._policy)
+            return self._sources[slot]
 
 
-def app_keyring() -> KeyRing:
+def build_fetch_policy(config: Config) -> FetchPolicy:
+    """Return how JWK Set URLs are read, from the [auth] configuration."""
+    auth = config.auth
+    return FetchPolicy(
+        timeout_seconds=auth.jwks_timeout_seconds,
+        refresh_interval_seconds=auth.jwks_refresh_seconds,
+        max_age_seconds=max(auth.jwks_max_age_seconds, auth.jwks_refresh_seconds),
+        retry_after_failure_seconds=min(10.0, auth.jwks_refresh_seconds),
+        ca_bundle=auth.jwks_ca_bundle,
+        allow_http_loopback=auth.allow_http_loopback_jwks,
+    )
+
+
+def app_keyring(config: Config) -> KeyRing:
     """Return the current app's KeyRing (one per app, so apps in one process never share cached keys)."""
     extensions = current_app.extensions
     if "ivig_cds_keyring" not in extensions:
-        extensions["ivig_cds_keyring"] = KeyRing()
+        extensions["ivig_cds_keyring"] = KeyRing(build_fetch_policy(config))
     ring: KeyRing = extensions["ivig_cds_keyring"]
     return ring
 
@@ -77,7 +95,7 @@ def verify_client(config: Config, store: Store) -> ClientIdentity | None:
         token = ""
     # The audience is the public URL of the endpoint called, never derived from the Host header.
     audience = config.service.public_base_url + request.path
-    return verify_token(token.strip(), audience, config, store, app_keyring())
+    return verify_token(token.strip(), audience, config, store, app_keyring(config))
 
 
 def verify_token(token: str, audience: str, config: Config, store: Store, keyring: KeyRing) -> ClientIdentity:
@@ -171,26 +189,33 @@ def _client_for(issuer: object, config: Config) -> ClientSection:
 def _signing_key(
     client: ClientSection, header: dict[str, object], kid: str, alg: str, keyring: KeyRing
 ) -> jwt.PyJWK:
-    """Return the key for `kid` (bound to `alg`) from the client's JWK Set, or from an allow-listed `jku`."""
-    jku = header.get("jku")
+    """Return the key for `kid` (bound to `alg`) from the client's JWK Set, or from a trusted `jku`."""
     try:
-        if jku is not None:
-            # Compared with the allow-list before anything is fetched: an unlisted jku is never contacted.
-            if not isinstance(jku, str) or jku not in client.jku_allowlist:
-                raise Unauthorized("jku not allow-listed")
-            source = keyring.source(jku, is_file=False)
-        elif client.jwks_file:
-            source = keyring.source(client.jwks_file, is_file=True)
-        elif client.jwks_url:
-            source = keyring.source(client.jwks_url, is_file=False)
-        else:
-            raise Unauthorized("client has no JWK Set")
-        key = source.key(kid, alg)
+        key = key_source_for(client, header.get("jku"), keyring).key(kid, alg)
     except JwksError as exc:
         raise Unauthorized(f"JWK Set unavailable: {exc}") from None
     if key is None:
         raise Unauthorized("unknown kid, or its key does not fit the algorithm")
     return key
+
+
+def key_source_for(client: ClientSection, jku: object, keyring: KeyRing) -> KeySource:
+    """Return the key source a token's `jku` (or its absence) selects for this client (raise Unauthorized)."""
+    if jku is not None:
+        # Compared with the trusted URLs before anything is fetched: any other jku is never contacted.
+        if not isinstance(jku, str) or (jku != client.jwks_url and jku not in client.jku_allowlist):
+            raise Unauthorized("jku not allow-listed")
+        location = jku
+    elif client.jwks_file:
+        return keyring.source(client.jwks_file, is_file=True)
+    elif client.jwks_url:
+        location = client.jwks_url
+    else:
+        raise Unauthorized("client has no JWK Set")
+    pinned = client.jwks_pins.get(location)
+    if pinned is not None:
+        return keyring.source(pinned, is_file=True)
+    return keyring.source(location, is_file=False)
 
 
 def _decode(

@@ -13,9 +13,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cds_hooks.profiles import ProfileName
+from service.jwks_fetch import evaluate_jwks_url
 
 ENV_PREFIX = "IVIG_CDS_"
 MASK = "********"
@@ -52,10 +62,26 @@ class ClientSection(_Section):
     jwks_url: str | None = None
     jwks_file: str | None = None
     jku_allowlist: list[str] = Field(default_factory=list)
+    jwks_pins: dict[str, str] = Field(default_factory=dict)  # JWK Set URL -> local file read instead
     fhir_servers: list[str] = Field(default_factory=list)
     tenant: str | None = None
     profile: ProfileName = "generic"  # how cards are shaped for this client (cds_hooks.profiles)
     link_allowlist: list[str] = Field(default_factory=list)  # URL prefixes of links the client accepts
+    silent: bool = False  # shadow mode: evaluate and audit in full, answer {"cards": []}
+
+    @model_validator(mode="after")
+    def _key_sets(self) -> ClientSection:
+        if self.jwks_url is not None and self.jwks_file is not None:
+            raise ValueError("set jwks_url or jwks_file, not both (pin a URL to a file with jwks_pins)")
+        for url in self.jwks_pins:
+            if url != self.jwks_url and url not in self.jku_allowlist:
+                raise ValueError(f"jwks_pins: {url} is neither this client's jwks_url nor in jku_allowlist")
+        return self
+
+    def fetched_jwks_urls(self) -> list[str]:
+        """Return the JWK Set URLs of this client that are read over the network (not pinned to a file)."""
+        urls = ([self.jwks_url] if self.jwks_url else []) + self.jku_allowlist
+        return [url for url in urls if url not in self.jwks_pins]
 
 
 class AuthSection(_Section):
@@ -64,6 +90,20 @@ class AuthSection(_Section):
     required: bool = True
     leeway_seconds: int = Field(default=60, ge=0, le=300)
     clients: list[ClientSection] = Field(default_factory=list)
+    jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    jwks_refresh_seconds: float = Field(default=60.0, ge=1, le=86_400)
+    jwks_max_age_seconds: float = Field(default=3600.0, ge=1, le=604_800)
+    jwks_ca_bundle: str | None = None
+    allow_http_loopback_jwks: bool = False  # development only: http JWK Set URLs on loopback hosts
+
+    @model_validator(mode="after")
+    def _jwks_urls_secure(self) -> AuthSection:
+        for client in self.clients:
+            for url in client.fetched_jwks_urls():
+                refusal = evaluate_jwks_url(url, allow_http_loopback=self.allow_http_loopback_jwks)
+                if refusal is not None:
+                    raise ValueError(f"client {client.issuer}: JWK Set URL {url}: {refusal}")
+        return self
 
 
 class FhirSection(_Section):
@@ -82,6 +122,8 @@ class HooksSection(_Section):
 
     prefetch: Literal["full", "lean"] = "full"
     profile: ProfileName = "generic"  # the profile of calls without an authenticated client (auth off)
+    silent: bool = False  # shadow mode for every call (see also auth.clients[].silent, silent_tenants)
+    silent_tenants: list[str] = Field(default_factory=list)  # shadow mode for these tenants' clients
 
 
 class StoreSection(_Section):

@@ -1,9 +1,14 @@
-"""JWK Sets of trusted clients: cached, refreshed (rate-limited) on an unknown `kid` or when stale.
+"""JWK Sets of trusted clients: cached, refreshed in the background, single-flight and rate-limited.
 
 Only public signing members are kept (`kty`, `crv`, `x`, `y`, `n`, `e`), and a key is handed out bound to
 the one algorithm the caller verified against the allow-list, and only when its type fits that algorithm
 (ES384: EC P-384; RS384: RSA of at least 2048 bits) and its own `alg`, `use` and `key_ops`, when present,
 agree. A key published for one algorithm can never verify a token of another (no key confusion).
+
+Refresh never holds a lock across I/O: a kid already held is answered from the cached set at once, even
+while a re-read runs or the JWK Set server never answers. An unknown kid (or a set older than its max
+age) starts at most one re-read per refresh interval per set; callers that need its result wait for that
+one re-read (at most the fetch timeout), never start another.
 """
 
 from __future__ import annotations
@@ -11,28 +16,24 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jwt
-import requests
 
-REFRESH_INTERVAL_SECONDS = 60.0  # at most one refresh a minute on unknown kids
-RETRY_AFTER_FAILURE_SECONDS = 10.0  # a failed first load is retried sooner
-MAX_AGE_SECONDS = 3600.0  # a URL's set is re-read at least hourly, so removed keys stop verifying
-FETCH_TIMEOUT_SECONDS = 3.0  # total, not per socket operation
-MAX_JWKS_BYTES = 200_000
+from service.jwks_fetch import FetchPolicy, JwksError, fetch_jwks_text
+
+__all__ = ["FetchPolicy", "JwksError", "KeySource", "fits", "parse_jwks", "public_key"]
+
 MIN_RSA_BITS = 2048
+WAIT_MARGIN_SECONDS = 1.0  # a caller waits for a re-read at most its timeout (twice: see jwks_fetch) + this
 
 # algorithm -> (kty, crv) a key must have to verify it
 KEY_TYPES: dict[str, tuple[str, str | None]] = {"ES384": ("EC", "P-384"), "RS384": ("RSA", None)}
 _PUBLIC_MEMBERS = {"EC": ("kty", "crv", "x", "y"), "RSA": ("kty", "n", "e")}
 
 Jwk = dict[str, Any]
-
-
-class JwksError(Exception):
-    """A JWK Set could not be loaded or holds no usable key."""
 
 
 def parse_jwks(text: str) -> dict[str, list[Jwk]]:
@@ -80,40 +81,103 @@ def public_key(jwk: Jwk, alg: str) -> jwt.PyJWK | None:
     return key
 
 
-def fetch_jwks_text(url: str) -> str:
-    """Return the body of a JWK Set URL (no redirects, size-capped, total time-capped)."""
-    started = time.monotonic()
-    body = bytearray()
-    try:
-        with requests.get(url, timeout=FETCH_TIMEOUT_SECONDS, allow_redirects=False, stream=True) as response:
-            if response.status_code != 200:
-                raise JwksError(f"JWK Set URL answered {response.status_code}")
-            for chunk in response.iter_content(chunk_size=8192):
-                body.extend(chunk)
-                if len(body) > MAX_JWKS_BYTES:
-                    raise JwksError("JWK Set too large")
-                if time.monotonic() - started > FETCH_TIMEOUT_SECONDS:
-                    raise JwksError("JWK Set URL too slow")
-    except requests.RequestException as exc:
-        raise JwksError(f"JWK Set URL unreachable: {exc.__class__.__name__}") from None
-    return bytes(body).decode("utf-8", errors="replace")
+@dataclass
+class _KeySet:
+    """One loaded JWK Set: its keys by kid and the keys already bound to an algorithm (never mutated but
+    for that bounded cache, and replaced whole on reload)."""
+
+    keys: dict[str, list[Jwk]]
+    bound: dict[tuple[str, str], jwt.PyJWK | None] = field(default_factory=dict)
+
+    def bind(self, kid: str, alg: str) -> jwt.PyJWK | None:
+        """Return key `kid` bound to `alg` (None when the kid is unknown or no key of it fits)."""
+        if kid not in self.keys:
+            return None
+        if (kid, alg) not in self.bound:  # bounded: only kids of the set are cached
+            candidates = (public_key(jwk, alg) for jwk in self.keys[kid])
+            self.bound[(kid, alg)] = next((k for k in candidates if k is not None), None)
+        return self.bound[(kid, alg)]
 
 
 class KeySource:
-    """The keys of one JWK Set location (a file or a URL), with rate-limited refresh."""
+    """The keys of one JWK Set location (a file or a URL), re-read in the background (single-flight)."""
 
-    def __init__(self, *, url: str | None = None, file: str | None = None) -> None:
+    def __init__(
+        self, *, url: str | None = None, file: str | None = None, policy: FetchPolicy | None = None
+    ) -> None:
         if (url is None) == (file is None):
-            raise JwksError("a client needs exactly one of jwks_url or jwks_file")
+            raise JwksError("a key source needs exactly one of a URL or a file")
         self._url = url
         self._file = file
-        self._keys: dict[str, list[Jwk]] = {}
-        self._bound: dict[tuple[str, str], jwt.PyJWK | None] = {}
+        self._policy = policy or FetchPolicy()
+        self._set = _KeySet({})
+        self._error: str | None = None
         self._loaded_at = float("-inf")
         self._next_load = float("-inf")
-        self._lock = threading.Lock()
+        self._inflight: threading.Event | None = None
+        self._lock = threading.Lock()  # guards the scheduling fields above; never held across I/O
+        self.fetches = 0  # re-reads started (observable by tests and metrics)
         if file is not None:
-            self._reload(time.monotonic())
+            self._refresh(self._begin_refresh() or threading.Event())
+
+    def key(self, kid: str, alg: str) -> jwt.PyJWK | None:
+        """Return key `kid` bound to `alg`, or None; raise JwksError when the set never loaded."""
+        current = self._set
+        if kid in current.keys:
+            if self._is_stale():
+                self._start_refresh()  # in the background: the held key answers now
+            return current.bind(kid, alg)
+        pending = self._start_refresh()
+        if pending is not None:
+            pending.wait(2 * self._policy.timeout_seconds + WAIT_MARGIN_SECONDS)
+        current = self._set
+        if not current.keys and self._error is not None:
+            raise JwksError(self._error)
+        return current.bind(kid, alg)
+
+    def _is_stale(self) -> bool:
+        """Return True when a URL's set is older than its max age."""
+        return self._url is not None and time.monotonic() - self._loaded_at >= self._policy.max_age_seconds
+
+    def _begin_refresh(self) -> threading.Event | None:
+        """Return a new in-flight marker when a re-read may start now (else None: one runs, or too soon)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._inflight is not None or now < self._next_load:
+                return None
+            self._next_load = now + self._policy.refresh_interval_seconds
+            self._inflight = threading.Event()
+            self.fetches += 1
+            return self._inflight
+
+    def _start_refresh(self) -> threading.Event | None:
+        """Return the event of the re-read in flight (starting one if allowed), or None when rate-limited."""
+        started = self._begin_refresh()
+        if started is None:
+            with self._lock:
+                return self._inflight
+        worker = threading.Thread(target=self._refresh, args=(started,), name="jwks-refresh", daemon=True)
+        worker.start()
+        return started
+
+    def _refresh(self, done: threading.Event) -> None:
+        """Re-read the set; on failure keep the keys held and remember why."""
+        started = time.monotonic()
+        try:
+            keys = self._load()
+        except JwksError as exc:
+            with self._lock:
+                self._error = str(exc)
+                if not self._set.keys:  # nothing to serve: try again sooner
+                    retry = started + self._policy.retry_after_failure_seconds
+                    self._next_load = min(self._next_load, retry)
+        else:
+            with self._lock:
+                self._set, self._error, self._loaded_at = _KeySet(keys), None, started
+        finally:
+            with self._lock:
+                self._inflight = None
+            done.set()
 
     def _load(self) -> dict[str, list[Jwk]]:
         """Return the keys read from the file or URL."""
@@ -123,29 +187,4 @@ class KeySource:
             except OSError as exc:
                 raise JwksError(f"cannot read JWK Set file {self._file}: {exc.__class__.__name__}") from None
         assert self._url is not None
-        return parse_jwks(fetch_jwks_text(self._url))
-
-    def _reload(self, now: float) -> None:
-        """Replace the cached keys (raise JwksError, keeping the old keys, when the source fails)."""
-        self._next_load = now + RETRY_AFTER_FAILURE_SECONDS
-        keys = self._load()
-        self._keys, self._bound = keys, {}
-        self._loaded_at, self._next_load = now, now + REFRESH_INTERVAL_SECONDS
-
-    def key(self, kid: str, alg: str) -> jwt.PyJWK | None:
-        """Return key `kid` bound to `alg`; refresh (rate-limited) on an unknown kid or a stale set."""
-        with self._lock:
-            now = time.monotonic()
-            stale = self._url is not None and now - self._loaded_at >= MAX_AGE_SECONDS
-            if (kid not in self._keys or stale) and now >= self._next_load:
-                try:
-                    self._reload(now)
-                except JwksError:
-                    if not self._keys:
-                        raise
-            if kid not in self._keys:
-                return None
-            if (kid, alg) not in self._bound:  # bounded: only kids of the set are cached
-                candidates = (public_key(jwk, alg) for jwk in self._keys[kid])
-                self._bound[(kid, alg)] = next((k for k in candidates if k is not None), None)
-            return self._bound[(kid, alg)]
+        return parse_jwks(fetch_jwks_text(self._url, self._policy))

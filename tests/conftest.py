@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci import skip_or_fail
 from tests.pg_server import find_pg_bin, running_postgres
 
 
@@ -29,9 +30,7 @@ def postgres_url() -> Iterator[str]:
         yield os.environ["IVIG_CDS_TEST_POSTGRES_URL"]
         return
     if find_pg_bin() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is required in CI (.ci/run installs it)")
-        pytest.skip("PostgreSQL not installed")
+        skip_or_fail("PostgreSQL not installed")
     with running_postgres() as url:
         yield url
 

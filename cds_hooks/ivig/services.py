@@ -1,4 +1,4 @@
-"""The two CDS services this product offers: ivig-order-select and ivig-order-sign."""
+"""The CDS services this product offers: ivig-order-select, ivig-order-sign and ivig-patient-view."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from cds_hooks.chart import Chart
 from cds_hooks.errors import HookMismatch
+from cds_hooks.ivig.patient_view import PatientViewService
 from cds_hooks.ivig.pipeline import evaluate_hook
 from cds_hooks.ivig.queries import build_prefetch
 from cds_hooks.ivig.rules_model import Rules
@@ -62,8 +63,9 @@ class IvigService:
 
 
 def build_services(rules: Rules) -> list[CdsService]:
-    """Return the IVIg services (order-select, order-sign) configured by `rules`."""
+    """Return the IVIg services (order-select, order-sign, patient-view) configured by `rules`."""
     return [
         IvigService(rules, "ivig-order-select", "order-select", "IVIg for LMN weakness: order-select advice"),
         IvigService(rules, "ivig-order-sign", "order-sign", "IVIg for LMN weakness: order-sign advice"),
+        PatientViewService(rules, version=rules.version, hook_version=HOOK_VERSION),
     ]

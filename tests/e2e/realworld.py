@@ -7,20 +7,17 @@ replays those GETs to count the resources they returned.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.e2e.fhir_server import FhirServer
 
 REPO = Path(__file__).resolve().parents[2]
 HL7_EXAMPLES = REPO / "fixtures" / "hl7-examples"
-SYNTHEA = REPO.parent / "shared" / "data" / "synthea"
+SYNTHEA = REPO / "fixtures" / "synthea"
 JSON = dict[str, Any]
 _ACCESS = re.compile(r'"GET (/\S+) HTTP/1\.[01]" (\d{3})')
 
@@ -31,13 +28,9 @@ def load_hl7_examples() -> list[JSON]:
 
 
 def synthea_files() -> list[Path]:
-    """Return the Synthea bundles beside the repository (../shared); skip, or fail in CI, without them."""
-    files = sorted(SYNTHEA.glob("*.json")) if SYNTHEA.is_dir() else []
-    if not files:
-        reason = f"Synthea bundles not found at {SYNTHEA} (the shared/ directory beside the repository)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    """Return the Synthea bundles vendored in fixtures/synthea (five patients)."""
+    files = sorted(SYNTHEA.glob("*.json"))
+    assert len(files) == 5, f"expected the five Synthea bundles in {SYNTHEA}, found {len(files)}"
     return files
 
 

@@ -38,6 +38,7 @@ DISCOVERY = "/cds-services"
 SERVICE = "/cds-services/test-order-sign"
 FEEDBACK = "/cds-services/test-order-sign/feedback"
 DISCOVERY_AUD = PUBLIC_BASE + DISCOVERY
+DEV_HTTP = {"allow_http_loopback_jwks": True}  # pytest-httpserver speaks plain http on loopback
 
 
 def b64(data: bytes) -> str:
@@ -280,7 +281,7 @@ def test_allow_listed_jku_is_fetched_and_honoured(tmp_path: Path, httpserver: HT
         JWKS_FILE.read_text(), content_type="application/json"
     )
     jku = httpserver.url_for("/ehr/jwks.json")
-    config = secure_config(tmp_path, demo_client(jku_allowlist=[jku]))
+    config = secure_config(tmp_path, demo_client(jku_allowlist=[jku]), auth=DEV_HTTP)
     client = create_app(config, services=services()).test_client()
     assert client.get(DISCOVERY, headers=bearer(sign(claims_for(DISCOVERY_AUD), jku=jku))).status_code == 200
     assert len(httpserver.log) == 1
@@ -292,7 +293,8 @@ def test_jwks_url_unknown_kid_refresh_is_rate_limited(
     httpserver.expect_request("/jwks.json").respond_with_data(
         JWKS_FILE.read_text(), content_type="application/json"
     )
-    config = secure_config(tmp_path, demo_client(jwks_file=None, jwks_url=httpserver.url_for("/jwks.json")))
+    jwks_url = httpserver.url_for("/jwks.json")
+    config = secure_config(tmp_path, demo_client(jwks_file=None, jwks_url=jwks_url), auth=DEV_HTTP)
     client = create_app(config, services=services()).test_client()
     assert client.get(DISCOVERY, headers=bearer(sign(claims_for(DISCOVERY_AUD)))).status_code == 200
     for i in range(5):
