@@ -76,15 +76,8 @@ def _cb_orders(assessment: Assessment, rules: Rules) -> list[Order]:
                 support,
             )
         ]
-    if reason == "distal CMAP too low":
-        return [
-            Order(
-                o.ncs,
-                "NCS recording from another muscle of the nerves with a low distal CMAP",
-                adequacy.to_study,
-            ),
-            Order(o.nerve_ultrasound, "Nerve ultrasound"),
-        ]
+    if reason == "distal CMAP too low":  # the card text also advises recording from another muscle
+        return [Order(o.nerve_ultrasound, "Nerve ultrasound (distal CMAP too low to show a block)")]
     if reason == "affected nerves not documented":
         return [Order(o.mrc_grading, "MRC grading of the weak muscles")]
     if reason == "insufficient study" and not adequacy.to_study:
@@ -95,7 +88,7 @@ def _cb_orders(assessment: Assessment, rules: Rules) -> list[Order]:
 
 
 def _missing_orders(assessment: Assessment, rules: Rules) -> list[Order]:
-    """Return orders for unknown criteria that a test answers (CK, anti-GM1, MRC grades, ultrasound)."""
+    """Return orders for unknown criteria that a test answers (CK, anti-GM1, MRC grades)."""
     o, out = rules.orders, []
     wanted = (
         (CriterionId.T_CK, o.ck, "Creatine kinase"),
@@ -106,8 +99,6 @@ def _missing_orders(assessment: Assessment, rules: Rules) -> list[Order]:
         criterion = assessment.criterion(cid)
         if criterion is not None and criterion.status == "unknown":
             out.append(Order(codes, label))
-    if not assessment.ultrasound_done:
-        out.append(Order(o.nerve_ultrasound, "Nerve ultrasound"))
     return out
 
 
@@ -116,7 +107,7 @@ def _orders(assessment: Assessment, rules: Rules) -> list[Order]:
     row, o = assessment.row, rules.orders
     if row == "7":
         return _cb_orders(assessment, rules)
-    if row in ("12", "9", "10", "10a"):
+    if row == "12":
         return _missing_orders(assessment, rules)
     if row == "11" and not assessment.ultrasound_done:
         return [Order(o.nerve_ultrasound, "Nerve ultrasound")]
@@ -132,7 +123,12 @@ def _orders(assessment: Assessment, rules: Rules) -> list[Order]:
                 extra,
             )
         ]
-    if assessment.outcome == "response-unknown":
+    review = assessment.response
+    if (
+        review is not None
+        and review.status == "response-unknown"
+        and not any(m.follow_up and m.baseline for m in review.measures)
+    ):
         return [Order(o.mrc_grading, "MRC sum score and grip strength (baseline or follow-up)")]
     return []
 

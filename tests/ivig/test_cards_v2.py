@@ -172,8 +172,8 @@ LOW = study(seg("median"), seg("ulnar", distal="wrist", proximal="below-elbow", 
         (
             {"studies": (LOW,)},
             "distal CMAP too low",
-            ["ncs-with-proximal-stimulation", "nerve-ultrasound"],
-            ["ulnar nerve, left"],
+            ["nerve-ultrasound"],
+            None,
         ),
         ({"grades": {}, "emg_muscles": ()}, "affected nerves not documented", ["mrc-grading"], None),
         ({"grades": grades(("quadriceps", "left", 3))}, "insufficient study", ["nerve-ultrasound"], None),
@@ -210,7 +210,7 @@ def test_not_supported_suggests_ultrasound_unless_done():
 
 def test_incomplete_row_12_asks_for_what_is_missing():
     _, card = card_of({"ck": None, "anti_gm1": None})
-    assert codes(card) == ["2157-6", "anti-gm1-igm-test", "nerve-ultrasound"]
+    assert codes(card) == ["2157-6", "anti-gm1-igm-test"]
 
 
 def test_contested_conclusion_is_stated():
