@@ -78,11 +78,16 @@ class Thresholds:
     cb_min_distal_amplitude_mv: float = field(metadata=_bounds(0))
     cb_min_distal_amplitude_lln_fraction: float = field(metadata=_bounds(0, 1))
     amplitude_for_area: bool
+    supportive_lookback_days: int = field(metadata=_bounds(1))
     response_min_days: int = field(metadata=_bounds(0))
     response_baseline_window_days: int = field(metadata=_bounds(0))
-    mrc_sum_mcid: float = field(metadata=_bounds(0))
+    course_gap_days: int = field(metadata=_bounds(1))
+    maintenance_after_days: int = field(metadata=_bounds(1))
+    response_min_courses: int = field(metadata=_bounds(1))
+    response_followup_max_days_after_dose: int = field(metadata=_bounds(1))
+    grip_mcid_kpa: float = field(metadata=_bounds(0))
     mrc_normal_grade: float = field(metadata=_bounds(0))
-    supportive_for_possible_mmn: int = field(metadata=_bounds(1, 3))
+    supportive_for_possible_mmn: int = field(metadata=_bounds(1, 4))
     hyperreflexia_excludes: bool
     subcutaneous_in_scope: bool
     csf_protein_uln_g_per_l: float = field(metadata=_bounds(0))
@@ -98,6 +103,8 @@ class Units:
     cmap_amplitude: Mapping[str, float]
     cmap_area: Mapping[str, float]
     cmap_duration: Mapping[str, float]
+    grip_strength: Mapping[str, float]
+    nerve_csa: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,9 @@ class ObservationBinding:
     mrc_sum_score: Codes
     ck: Codes
     anti_gm1: Codes
+    anti_gm1_galc: Codes
+    grip_strength: Codes
+    nerve_csa: Codes
     csf_protein: Codes
     motor_segment: Codes
     sensory_segment: Codes
@@ -171,6 +181,7 @@ class ComponentBinding:
     duration_proximal: Codes
     amplitude_lln: Codes
     entrapment_site: Codes
+    csa_site: Codes
 
 
 @dataclass(frozen=True)
@@ -180,6 +191,7 @@ class ValueBinding:
     left: Codes
     right: Codes
     distal_upper_limb_onset: Codes
+    lower_limb_onset: Codes
     symmetric_onset: Codes
     asymmetric_onset: Codes
     emg_muscle_normal: Codes
@@ -214,6 +226,78 @@ class ReportBinding:
     emg_confined: Codes
     emg_beyond: Codes
     emg_normal: Codes
+    ultrasound: Codes
+    nerve_enlarged: Codes
+    nerve_not_enlarged: Codes
+
+
+@dataclass(frozen=True)
+class ExclusionRule:
+    """A multi-sign exclusion: its signs ([findings] names), required-absent signs and kind (hard/soft)."""
+
+    signs: tuple[str, ...]
+    required_absent: tuple[str, ...]
+    kind: str
+    soft_when_only: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExclusionKinds:
+    """The kind (hard/soft) of the single-fact exclusions."""
+
+    symmetric: str
+    als: str
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    """The exclusion rules of docs/clinical-logic.md (EFNS2010, SIMON2013 entry criteria)."""
+
+    umn: ExclusionRule
+    bulbar: ExclusionRule
+    sensory: ExclusionRule
+    respiratory: ExclusionRule
+    kinds: ExclusionKinds
+
+
+@dataclass(frozen=True)
+class CbSettings:
+    """Which nerves may show definite CB, which never count, and the Erb's point site (EFNS2010)."""
+
+    definite_nerves: tuple[str, ...]
+    excluded_nerves: tuple[str, ...]
+    erb_point_site: str
+
+
+@dataclass(frozen=True)
+class NcsSettings:
+    """The adequate-study rule: minimum motor nerves and the nerves to study when weak."""
+
+    min_motor_nerves: int = field(metadata=_bounds(1))
+    weak_nerves_to_study: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UltrasoundThreshold:
+    """An enlarged-nerve threshold (mm²) at one nerve and site ('*': any site)."""
+
+    nerve: str
+    site: str
+    max_mm2: float = field(metadata=_bounds(0))
+
+
+@dataclass(frozen=True)
+class UltrasoundSettings:
+    """Nerve ultrasound thresholds (GOEDEE2017)."""
+
+    thresholds: tuple[UltrasoundThreshold, ...]
+
+
+@dataclass(frozen=True)
+class ResponseSettings:
+    """Response review settings: the MRC sum MCID per score maximum (keys are the maxima)."""
+
+    mrc_sum_mcid_by_max: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -240,6 +324,7 @@ class Anatomy:
     nerves: tuple[str, ...]
     upper_limb_nerves: tuple[str, ...]
     muscles: tuple[str, ...]
+    muscle_nerves: Mapping[str, tuple[str, ...]]
     site_rank: Mapping[str, int]
     default_lln_mv: Mapping[str, float]
     entrapment_segments: tuple[EntrapmentSegment, ...]
@@ -248,11 +333,15 @@ class Anatomy:
 
 @dataclass(frozen=True)
 class OrderBinding:
-    """ServiceRequest codes for the tests an incomplete assessment suggests."""
+    """ServiceRequest codes for the tests a card may suggest."""
 
     ncs: Codes
+    ncs_review_areas: Codes
     ck: Codes
     anti_gm1: Codes
+    nerve_ultrasound: Codes
+    mrc_grading: Codes
+    response_review: Codes
 
 
 @dataclass(frozen=True)
@@ -287,6 +376,11 @@ class Rules:
     values: ValueBinding
     interpretation: InterpretationBinding
     reports: ReportBinding
+    exclusions: Exclusions
+    cb: CbSettings
+    ncs: NcsSettings
+    ultrasound: UltrasoundSettings
+    response: ResponseSettings
     anatomy: Anatomy
     orders: OrderBinding
     cards: CardSettings
