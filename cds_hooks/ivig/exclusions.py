@@ -11,7 +11,8 @@ from cds_hooks.ivig.block import ConductionBlock
 from cds_hooks.ivig.criteria import Criterion, Kind, evaluate_coded
 from cds_hooks.ivig.criterion_ids import CriterionId
 from cds_hooks.ivig.facts import Facts
-from cds_hooks.ivig.rules_model import ExclusionRule, Rules
+from cds_hooks.ivig.rules_model import Rules
+from cds_hooks.ivig.rules_settings import ExclusionRule
 
 
 def sign_name(name: str) -> str:
@@ -93,6 +94,8 @@ def evaluate_symmetric(facts: Facts, rules: Rules) -> Criterion:
         v.asymmetric_onset,
         "onset pattern not documented",
     )
+    if found.status == "not-met":
+        return Criterion(found.id, "not-met", found.evidence, "onset documented asymmetric")
     if found.status != "met":
         return found
     kind: Kind = "soft" if rules.exclusions.kinds.symmetric == "soft" else "hard"

@@ -31,7 +31,7 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Finding:
-    """A clinical finding documented present or absent (contract §2)."""
+    """A clinical finding documented present or absent (docs/clinical-logic.md)."""
 
     name: str
     present: bool
@@ -77,7 +77,7 @@ class LabResult:
 
 @dataclass(frozen=True)
 class MotorSegment:
-    """One motor nerve segment with distal and proximal stimulation (contract §5)."""
+    """One motor nerve segment with distal and proximal stimulation (docs/clinical-logic.md)."""
 
     nerve: str | None
     side: Side | None

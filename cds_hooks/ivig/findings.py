@@ -1,4 +1,4 @@
-"""Extract examination facts: findings, onset, MRC grades and sum scores (contract §2, §4)."""
+"""Extract examination facts: findings, onset, MRC grades and sum scores (docs/clinical-logic.md)."""
 
 from __future__ import annotations
 

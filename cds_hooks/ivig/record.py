@@ -1,8 +1,8 @@
 """The patient's record as read for one decision: one `chart.get`, at most one batched `chart.read`.
 
 Searchset Bundles may carry `_include`d resources; they serve reference resolution. Report results
-and medication references not found in what was fetched are read in one batch (contract §5).
-Resources of other patients and with unusable statuses are dropped here (contract §6).
+and medication references not found in what was fetched are read in one batch (docs/clinical-logic.md).
+Resources of other patients and with unusable statuses are dropped here (docs/clinical-logic.md).
 """
 
 from __future__ import annotations

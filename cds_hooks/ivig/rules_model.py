@@ -1,4 +1,4 @@
-"""Typed, frozen rules configuration: bindings, thresholds and parameters (clinical-rules.md §7).
+"""Typed, frozen rules configuration: bindings, thresholds and parameters (docs/clinical-logic.md).
 
 Field names are the TOML keys. `rules.parse_rules` builds these from a mapping and validates them.
 Field metadata `min`/`max` bound numbers (inclusive); validation names the dotted key at fault.
@@ -6,56 +6,19 @@ Field metadata `min`/`max` bound numbers (inclusive); validation names the dotte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cds_hooks.ivig.codes import Code, Codes
+from cds_hooks.ivig.rules_settings import (
+    CbSettings,
+    Exclusions,
+    NcsSettings,
+    ResponseSettings,
+    UltrasoundSettings,
+)
 
-@dataclass(frozen=True)
-class Code:
-    """A (system, code) pair; matching ignores display and text (contract §6)."""
-
-    system: str
-    code: str
-
-    def token(self) -> str:
-        """Return the FHIR search token form `system|code`."""
-        return f"{self.system}|{self.code}"
-
-
-@dataclass(frozen=True, init=False)
-class Codes:
-    """A binding: an ordered set of codes, with its (system, code) pairs precomputed when the rules load."""
-
-    codes: tuple[Code, ...]
-    pairs: frozenset[tuple[str, str]]
-
-    def __init__(self, codes: Iterable[Code] = ()) -> None:
-        unique = tuple(dict.fromkeys(codes))
-        object.__setattr__(self, "codes", unique)
-        object.__setattr__(self, "pairs", frozenset((c.system, c.code) for c in unique))
-
-    def __iter__(self) -> Iterator[Code]:
-        return iter(self.codes)
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def __bool__(self) -> bool:
-        return bool(self.codes)
-
-    def __contains__(self, item: object) -> bool:
-        return isinstance(item, Code) and (item.system, item.code) in self.pairs
-
-    def __add__(self, other: Codes) -> Codes:
-        return Codes(self.codes + other.codes)
-
-    def first(self) -> Code:
-        """Return the first code of the binding (bindings are validated non-empty where this is used)."""
-        return self.codes[0]
-
-    def holds_any(self, pairs: Iterable[tuple[str, str]]) -> bool:
-        """Return whether any (system, code) of `pairs` is in this binding (the one membership test)."""
-        return any(p in self.pairs for p in pairs)
+__all__ = ["Code", "Codes", "Rules"]
 
 
 def _bounds(lo: float, hi: float | None = None) -> dict[str, float | None]:
@@ -65,7 +28,7 @@ def _bounds(lo: float, hi: float | None = None) -> dict[str, float | None]:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Every number of clinical-rules.md §7 (and a few more, documented in rules.toml)."""
+    """Every number of docs/clinical-logic.md (and a few more, documented in rules.toml)."""
 
     ck_lookback_days: int = field(metadata=_bounds(1))
     electro_lookback_days: int = field(metadata=_bounds(1))
@@ -109,7 +72,7 @@ class Units:
 
 @dataclass(frozen=True)
 class MedicationBinding:
-    """What makes a MedicationRequest an IVIg order (contract §3)."""
+    """What makes a MedicationRequest an IVIg order (docs/clinical-logic.md)."""
 
     codes: Codes
     ndc_system: str
@@ -128,7 +91,7 @@ class IndicationBinding:
 
 @dataclass(frozen=True)
 class FindingBinding:
-    """Clinical findings (contract §2) and the present/absent value codes."""
+    """Clinical findings (docs/clinical-logic.md) and the present/absent value codes."""
 
     present: Codes
     absent: Codes
@@ -148,7 +111,7 @@ class FindingBinding:
 
 @dataclass(frozen=True)
 class ObservationBinding:
-    """Observation.code bindings (contract §4, §5)."""
+    """Observation.code bindings (docs/clinical-logic.md)."""
 
     onset_site: Codes
     onset_pattern: Codes
@@ -167,7 +130,7 @@ class ObservationBinding:
 
 @dataclass(frozen=True)
 class ComponentBinding:
-    """Observation.component.code bindings (contract §4, §5)."""
+    """Observation.component.code bindings (docs/clinical-logic.md)."""
 
     laterality: Codes
     mrc_sum_score_max: Codes
@@ -213,7 +176,7 @@ class InterpretationBinding:
 
 @dataclass(frozen=True)
 class ReportBinding:
-    """DiagnosticReport category, codes and conclusion codes (contract §5)."""
+    """DiagnosticReport category, codes and conclusion codes (docs/clinical-logic.md)."""
 
     category: Codes
     ncs: Codes
@@ -229,75 +192,6 @@ class ReportBinding:
     ultrasound: Codes
     nerve_enlarged: Codes
     nerve_not_enlarged: Codes
-
-
-@dataclass(frozen=True)
-class ExclusionRule:
-    """A multi-sign exclusion: its signs ([findings] names), required-absent signs and kind (hard/soft)."""
-
-    signs: tuple[str, ...]
-    required_absent: tuple[str, ...]
-    kind: str
-    soft_when_only: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ExclusionKinds:
-    """The kind (hard/soft) of the single-fact exclusions."""
-
-    symmetric: str
-    als: str
-
-
-@dataclass(frozen=True)
-class Exclusions:
-    """The exclusion rules of docs/clinical-logic.md (EFNS2010, SIMON2013 entry criteria)."""
-
-    umn: ExclusionRule
-    bulbar: ExclusionRule
-    sensory: ExclusionRule
-    respiratory: ExclusionRule
-    kinds: ExclusionKinds
-
-
-@dataclass(frozen=True)
-class CbSettings:
-    """Which nerves may show definite CB, which never count, and the Erb's point site (EFNS2010)."""
-
-    definite_nerves: tuple[str, ...]
-    excluded_nerves: tuple[str, ...]
-    erb_point_site: str
-
-
-@dataclass(frozen=True)
-class NcsSettings:
-    """The adequate-study rule: minimum motor nerves and the nerves to study when weak."""
-
-    min_motor_nerves: int = field(metadata=_bounds(1))
-    weak_nerves_to_study: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class UltrasoundThreshold:
-    """An enlarged-nerve threshold (mm²) at one nerve and site ('*': any site)."""
-
-    nerve: str
-    site: str
-    max_mm2: float = field(metadata=_bounds(0))
-
-
-@dataclass(frozen=True)
-class UltrasoundSettings:
-    """Nerve ultrasound thresholds (GOEDEE2017)."""
-
-    thresholds: tuple[UltrasoundThreshold, ...]
-
-
-@dataclass(frozen=True)
-class ResponseSettings:
-    """Response review settings: the MRC sum MCID per score maximum (keys are the maxima)."""
-
-    mrc_sum_mcid_by_max: Mapping[str, float]
 
 
 @dataclass(frozen=True)

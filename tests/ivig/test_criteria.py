@@ -1,4 +1,4 @@
-"""Criteria from record resources: CK, findings, triad, EMG (clinical-rules §3, contract §2-§6)."""
+"""Criteria from record resources: CK, findings, triad, EMG (docs/clinical-logic.md)."""
 
 from __future__ import annotations
 

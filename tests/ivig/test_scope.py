@@ -1,4 +1,4 @@
-"""Scope (clinical-rules §2): which orders the service speaks about, and that silence reads nothing."""
+"""Scope (docs/clinical-logic.md): which orders the service speaks about, and that silence reads nothing."""
 
 from __future__ import annotations
 
