@@ -154,7 +154,8 @@ def build_reason(assessment: Assessment) -> str:
     if row == "7" and assessment.conduction_block is not None:
         block = assessment.conduction_block
         plain = ("no study", "preliminary report", "no proximal stimulation")
-        detail = "" if block.reason in plain or not block.adequacy.detail else f" {block.adequacy.detail}."
+        text = block.adequacy.detail
+        detail = "" if block.reason in plain or not text else f" {text[0].upper()}{text[1:]}."
         return CB_REASONS[str(block.reason)] + detail
     if row == "4" and assessment.response is not None:
         return _response_reason(assessment)
