@@ -1,4 +1,4 @@
-"""Cards (clinical-rules §6): shape and purity (the library's scenarios are checked in tests/scenarios)."""
+"""Cards (docs/clinical-logic.md): shape and purity (the scenarios are checked in tests/scenarios)."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ def test_two_orders_by_hand() -> None:
     (epic,) = body_of(TWO_ORDERS, "epic")["cards"]
     assert generic["source"]["topic"]["code"] == "against-mmn"
     assert [len(s["actions"]) for s in generic["suggestions"]] == [2]
-    assert generic["selectionBehavior"] == "at-most-one"
+    assert generic["selectionBehavior"] == "any"  # v2: the card's own selectionBehavior is "any"
     assert epic["source"]["topic"]["code"] == "AgainstMmn"
     assert epic["selectionBehavior"] == "any"
     targets = [[a["resourceId"] for a in s["actions"]] for s in epic["suggestions"]]
