@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     DateTime,
@@ -31,10 +32,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, InternalError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from cds_hooks.models import Feedback
 
+SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a SQLite write waits for another process's lock before failing
 JTI_PURGE_INTERVAL_SECONDS = 60  # expired replay-cache entries are deleted at most this often per process
 
 metadata = MetaData()
@@ -53,6 +56,10 @@ feedback_table = Table(
     Column("user_comment", Text),
     Column("outcome_timestamp", String(64), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    # Added after v1 (nullable; service.store_upgrade adds them to an existing store):
+    Column("override_reasons", Text),  # JSON list of every reason when a client sent several
+    Column("client_issuer", String(512)),
+    Column("tenant", String(128)),
     UniqueConstraint("service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_once"),
 )
 
@@ -70,6 +77,17 @@ audit_table = Table(
     Column("patient_pseudonym", String(64)),
     Column("client_issuer", String(512)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Added after v1 (nullable; service.store_upgrade adds them to an existing store):
+    Column("hook", String(64)),
+    Column("tenant", String(128)),
+    Column("silent", Boolean),  # shadow mode: the card was built and audited, not shown
+    Column("reason", String(64)),  # reason code of a refused call (never a token or patient id)
+    Column("fhir_reads", Integer),
+    Column("fhir_failures", Integer),
+    Column("from_prefetch", Integer),
+    Column("token_used", Boolean),  # fhirAuthorization was given
+    Column("cards_detail", Text),  # JSON: per card uuid, outcome, indicator, suggestion labels
+    Column("criteria", Text),  # JSON: criterion id -> status of the assessment (no evidence)
 )
 
 jti_table = Table(
@@ -90,6 +108,15 @@ class StoreError(Exception):
     """The store could not be reached or written."""
 
 
+class StoreUnavailable(StoreError):
+    """The store cannot take a write now (read-only, locked past the busy timeout, gone): retry later."""
+
+
+# What a database raises when it cannot take a write at all (as opposed to refusing one row, IntegrityError):
+# SQLite "readonly database", "database is locked", disk I/O; PostgreSQL read-only transaction, lost server.
+_CANNOT_WRITE = (OperationalError, InternalError, InterfaceError, PoolTimeout)
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     """One hook call as the audit trail keeps it: no raw patient id, no token."""
@@ -103,6 +130,28 @@ class AuditRecord:
     duration_ms: int
     patient_pseudonym: str | None
     client_issuer: str | None
+    # Governance detail (all optional, so records built before it still store):
+    hook: str | None = None
+    tenant: str | None = None
+    silent: bool | None = None
+    reason: str | None = None
+    fhir_reads: int | None = None
+    fhir_failures: int | None = None
+    from_prefetch: int | None = None
+    token_used: bool | None = None
+    cards_detail: list[dict[str, Any]] | None = None
+    criteria: dict[str, str] | None = None
+    created_at: datetime | None = None  # when the call arrived; default: when the record is written
+
+
+def _audit_row(record: AuditRecord, now: datetime) -> dict[str, Any]:
+    """Return the table row of one audit record (lists and maps as JSON text)."""
+    row = dict(record.__dict__)
+    row["card_uuids"] = json.dumps(record.card_uuids)
+    row["cards_detail"] = None if record.cards_detail is None else json.dumps(record.cards_detail)
+    row["criteria"] = None if record.criteria is None else json.dumps(record.criteria)
+    row["created_at"] = record.created_at or now
+    return row
 
 
 def _utcnow() -> datetime:
@@ -123,9 +172,15 @@ class Store:
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        """Return a connection in a write transaction, committed on exit (one writer a process on SQLite)."""
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        """Return a connection in a write transaction, committed on exit (one writer a process on SQLite).
+
+        Raises StoreUnavailable when the database cannot take the write; IntegrityError passes through.
+        """
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                yield conn
+        except _CANNOT_WRITE as exc:
+            raise StoreUnavailable(f"the store cannot take a write: {exc.__class__.__name__}") from exc
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -133,8 +188,11 @@ class Store:
 
     def create_schema(self) -> None:
         """Create the tables if they do not exist."""
+        from service.store_upgrade import upgrade_schema
+
         try:
             metadata.create_all(self.engine)
+            upgrade_schema(self.engine, metadata)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot create the store schema: {exc.__class__.__name__}") from exc
 
@@ -147,14 +205,24 @@ class Store:
         except SQLAlchemyError:
             return False
 
-    def save_feedback(self, service_id: str, items: list[Feedback]) -> int:
-        """Store feedback items idempotently; return how many were new."""
+    def save_feedback(
+        self,
+        service_id: str,
+        items: list[Feedback],
+        *,
+        client: tuple[str | None, str | None] = (None, None),
+        received_at: datetime | None = None,
+    ) -> int:
+        """Store feedback items idempotently; return how many were new. `client` is (issuer, tenant)."""
         new = 0
         with self._writing() as conn:
             for item in items:
+                row = _feedback_row(service_id, item) | {"client_issuer": client[0], "tenant": client[1]}
+                if received_at is not None:
+                    row["received_at"] = received_at
                 try:
                     with conn.begin_nested():
-                        conn.execute(insert(feedback_table).values(**_feedback_row(service_id, item)))
+                        conn.execute(insert(feedback_table).values(**row))
                     new += 1
                 except IntegrityError:
                     continue
@@ -176,7 +244,7 @@ class Store:
     def save_audit_batch(self, records: list[AuditRecord]) -> None:
         """Append audit records in one transaction; raise StoreError when the database refuses."""
         now = _utcnow()
-        rows = [r.__dict__ | {"card_uuids": json.dumps(r.card_uuids), "created_at": now} for r in records]
+        rows = [_audit_row(r, now) for r in records]
         try:
             with self._writing() as conn:
                 conn.execute(_INSERT_AUDIT, rows)
@@ -231,9 +299,27 @@ def _feedback_row(service_id: str, item: Feedback) -> dict[str, Any]:
         "override_code": coding.code if coding else None,
         "override_display": coding.display if coding else None,
         "user_comment": reason.user_comment if reason else None,
+        "override_reasons": _reasons_json(item),
         "outcome_timestamp": item.outcome_timestamp,
         "received_at": _utcnow(),
     }
+
+
+def _reasons_json(item: Feedback) -> str | None:
+    """Return every override reason as JSON when there are several (one fits the single columns)."""
+    if len(item.override_reasons) < 2:
+        return None
+    return json.dumps(
+        [
+            {
+                "system": r.reason.system if r.reason else None,
+                "code": r.reason.code if r.reason else None,
+                "display": r.reason.display if r.reason else None,
+                "userComment": r.user_comment,
+            }
+            for r in item.override_reasons
+        ]
+    )
 
 
 def _feedback_export(row: Any) -> dict[str, Any]:
@@ -272,7 +358,7 @@ def _create_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, future=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, connect_args={"timeout": 15})
+    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -281,7 +367,7 @@ def _create_engine(url: str) -> Engine:
         # WAL + NORMAL: a commit does not wait for fsync (the WAL is synced at checkpoints); durable across
         # process crashes, the last commits may be lost on power failure. Production runs PostgreSQL.
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     return engine

@@ -11,6 +11,7 @@ the demo client's private key is published in the repository.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import socket
 import sys
@@ -19,6 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import jwt
@@ -33,6 +35,7 @@ DEMO_PSEUDONYM_SECRET = "ivig-cds-demo-only-not-a-secret"  # noqa: S105 - demons
 SERVICE_OF_HOOK = {"order-sign": "ivig-order-sign", "order-select": "ivig-order-select"}
 DEMO_SCENARIOS = (
     "definite-cb-median-forearm",
+    "two-supportive-criteria-no-cb",
     "triad-all-met-no-cb",
     "onset-proximal-not-supported",
     "babinski-present-against-mmn",
@@ -87,13 +90,19 @@ def add_demo_parser(commands: Any) -> None:
     demo.add_argument(
         "--once", action="store_true", help="exit after printing the cards instead of serving on"
     )
+    demo.add_argument(
+        "--history",
+        action="store_true",
+        help="also seed weeks of synthetic calls and feedback (one injected malfunction) and write a report",
+    )
     demo.set_defaults(handler=_demo)
 
 
 def find_demo_data(fixtures: str) -> DemoData:
     """Return the demonstration data under `fixtures`, or raise CliError saying where it was looked for."""
     data = DemoData(Path(fixtures).resolve())
-    missing = [p for p in (data.scenarios, data.jwks, data.private_key) if not p.exists()]
+    library = data.fixtures / "library.py"
+    missing = [p for p in (data.scenarios, library, data.jwks, data.private_key) if not p.exists()]
     if missing:
         raise CliError(
             f"demonstration data not found ({missing[0]} is missing): run `ivig-cds demo` from the root of a "
@@ -147,12 +156,26 @@ def _demo(args: argparse.Namespace) -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         failures = _run_calls(base_url, data, scenarios, data_dir / "requests")
+        if args.history:
+            _print_history(app, data_dir)
         _print_next_steps(base_url, data, scenarios, data_dir / "requests", once=args.once)
         if not args.once:
             _serve_until_interrupted()
     finally:
         server.shutdown()
     return 1 if failures else 0
+
+
+def _print_history(app: Any, data_dir: Path) -> None:
+    """Seed the synthetic history and write the sample report (governance: `ivig-cds report`)."""
+    from service.cli.demo_history import save_demo_history
+    from service.runtime import runtime
+
+    with app.app_context():
+        rt = runtime()
+        rt.audit.flush()
+        report = save_demo_history(rt.store, data_dir, rt.rules_version)
+    print(f"\nSample governance report (weeks of synthetic history, one injected malfunction): {report}")
 
 
 def _run_calls(base_url: str, data: DemoData, scenarios: list[JSON], request_dir: Path) -> int:
@@ -263,18 +286,26 @@ def _shown(path: Path) -> str:
 
 
 def _load_scenario(directory: Path) -> JSON:
-    """Return one scenario of the library: name, record, draft orders and description."""
-
-    def read(name: str) -> JSON:
-        loaded: JSON = json.loads((directory / name).read_text(encoding="utf-8"))
-        return loaded
-
+    """Return one scenario of the library (name, record, draft orders, description), read by its owner."""
+    scenario = _scenario_library(directory.parent.parent).load_scenario(directory)
     return {
-        "name": directory.name,
-        "record": read("record.json"),
-        "drafts": read("draft-orders.json"),
-        "meta": read("scenario.json"),
+        "name": scenario.name,
+        "record": scenario.record,
+        "drafts": scenario.draft_orders,
+        "meta": scenario.meta,
     }
+
+
+def _scenario_library(fixtures: Path) -> ModuleType:
+    """Return the clone's scenario library reader, fixtures/library.py (stdlib only; not installed)."""
+    name = "ivig_cds_demo_fixture_library"
+    spec = importlib.util.spec_from_file_location(name, fixtures / "library.py")
+    if spec is None or spec.loader is None:
+        raise CliError(f"cannot load the scenario library reader {fixtures / 'library.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is created
+    spec.loader.exec_module(module)
+    return module
 
 
 def _free_port(host: str) -> int:

@@ -12,6 +12,7 @@ import pytest
 from fixtures.library import FixtureScenario, load_scenarios
 from tests.e2e.cds_service import CdsService
 from tests.e2e.fhir_server import FhirServer
+from tests.scenarios.expectations import expectation_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -33,21 +34,6 @@ def outcome_of(response: dict[str, Any]) -> str | None:
         return None
     topic = cards[0]["source"].get("topic")
     return topic["code"] if topic else "card-without-topic"
-
-
-def criteria_statuses(assessment: dict[str, Any], expected: dict[str, str]) -> dict[str, str | None]:
-    """Return the status of each expected criterion (for CB its level: definite, probable, absent...)."""
-    by_id = {c["id"]: c for c in assessment["criteria"]}
-    found: dict[str, str | None] = {}
-    for criterion_id in expected:
-        criterion = by_id.get(criterion_id)
-        if criterion is None:
-            found[criterion_id] = None
-        elif criterion_id == "CB":
-            found[criterion_id] = criterion.get("level", criterion["status"])
-        else:
-            found[criterion_id] = criterion["status"]
-    return found
 
 
 def test_discovery_lists_both_services(cds: CdsService) -> None:
@@ -80,14 +66,10 @@ def test_scenario_outcome_over_fhir(
     response = cds.post(f"/cds-services/{SERVICE_OF_HOOK[scenario.meta['hook']]}", body)
     assert response.status_code == 200, response.text[:2000]
     answer = response.json()
-    assert outcome_of(answer) == scenario.expected_outcome, answer
+    assert expectation_problems(scenario, answer) == [], answer
     if scenario.expected_outcome is None:
         return
-    card = answer["cards"][0]
-    assessment = card["extension"][ASSESSMENT_KEY]
-    assert assessment["outcome"] == scenario.expected_outcome
-    assert assessment["asOf"] == scenario.meta["asOf"]
-    assert criteria_statuses(assessment, scenario.expected_criteria) == scenario.expected_criteria
+    assert answer["cards"][0]["extension"][ASSESSMENT_KEY]["asOf"] == scenario.meta["asOf"]
     call = cds.hook_calls().get(body["hookInstance"])
     assert call is not None and call["fhir_reads"] > 0 and call["from_prefetch"] == 0, call
 

@@ -2,14 +2,13 @@
 
 The goldens (`fixtures/profiles/<scenario>.<profile>.json`, uuids normalised) are a record of reviewed
 output; the expectations that prove the shaping are stated by hand below and in test_shape.py.
-Set IVIG_CDS_UPDATE_GOLDENS=1 to rewrite them (then read the diff).
+Rewrite them with `pytest tests/profiles --update-goldens` (then read the diff).
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,14 @@ from tests.profiles.support import delivered, normalise
 
 SCENARIOS = {s.name: s for s in load_scenarios()}
 GOLDENS = FIXTURES / "profiles"
-GOLDEN_SCENARIOS = ("onset-proximal-not-supported", "no-ncs-cb-unknown", "definite-cb-median-forearm")
-TWO_ORDERS = "two-ivig-orders-not-supported"
-UPDATE = os.environ.get("IVIG_CDS_UPDATE_GOLDENS") == "1"
+GOLDEN_SCENARIOS = ("babinski-present-against-mmn", "no-ncs-cb-unknown", "definite-cb-median-forearm")
+TWO_ORDERS = "two-ivig-orders-against-mmn"
 JSON = dict[str, Any]
 
 
 def two_order_body() -> tuple[FixtureScenario, JSON]:
-    """Return a not-supported scenario whose call carries two draft IVIg orders."""
-    scenario = SCENARIOS["onset-proximal-not-supported"]
+    """Return an against-mmn scenario whose call carries two draft IVIg orders."""
+    scenario = SCENARIOS["babinski-present-against-mmn"]
     body = copy.deepcopy(scenario.hook_request())
     first = body["context"]["draftOrders"]["entry"][0]
     second = copy.deepcopy(first)
@@ -70,23 +68,25 @@ def body_of(name: str, profile: str) -> JSON:
 
 
 @pytest.mark.parametrize(("name", "profile"), golden_cases())
-def test_golden_cards(name: str, profile: str) -> None:
+def test_golden_cards(name: str, profile: str, request: pytest.FixtureRequest) -> None:
     path = GOLDENS / f"{name}.{profile}.json"
     got = normalise(body_of(name, profile))
-    if UPDATE:
+    if request.config.getoption("--update-goldens"):
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
-    assert got == json.loads(Path(path).read_text()), f"{path.name} differs (IVIG_CDS_UPDATE_GOLDENS=1)"
+    assert got == json.loads(Path(path).read_text()), (
+        f"{path.name} differs (pytest tests/profiles --update-goldens)"
+    )
 
 
 def test_two_orders_by_hand() -> None:
     """Generic keeps one cancel with two actions; Epic gets one per order, 'any', static topic code."""
     (generic,) = body_of(TWO_ORDERS, "generic")["cards"]
     (epic,) = body_of(TWO_ORDERS, "epic")["cards"]
-    assert generic["source"]["topic"]["code"] == "not-supported"
+    assert generic["source"]["topic"]["code"] == "against-mmn"
     assert [len(s["actions"]) for s in generic["suggestions"]] == [2]
-    assert generic["selectionBehavior"] == "at-most-one"
-    assert epic["source"]["topic"]["code"] == "NotSupported"
+    assert generic["selectionBehavior"] == "any"  # v2: the card's own selectionBehavior is "any"
+    assert epic["source"]["topic"]["code"] == "AgainstMmn"
     assert epic["selectionBehavior"] == "any"
     targets = [[a["resourceId"] for a in s["actions"]] for s in epic["suggestions"]]
     assert [len(t) for t in targets] == [1, 1]
@@ -100,10 +100,10 @@ def test_two_orders_by_hand() -> None:
 
 def test_oracle_by_hand() -> None:
     """Oracle keeps registered links only (here doi.org), and the card text is unchanged."""
-    (generic,) = body_of("onset-proximal-not-supported", "generic")["cards"]
-    (oracle,) = body_of("onset-proximal-not-supported", "oracle")["cards"]
+    (generic,) = body_of("babinski-present-against-mmn", "generic")["cards"]
+    (oracle,) = body_of("babinski-present-against-mmn", "oracle")["cards"]
     assert generic["links"] and all(link["url"].startswith("https://doi.org/") for link in generic["links"])
     assert oracle["links"] == generic["links"]
-    unregistered = delivered(SCENARIOS["onset-proximal-not-supported"], build_client_profile("oracle"))
+    unregistered = delivered(SCENARIOS["babinski-present-against-mmn"], build_client_profile("oracle"))
     assert "links" not in unregistered["cards"][0]
     assert oracle["detail"] == generic["detail"] == unregistered["cards"][0]["detail"]
