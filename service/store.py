@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +35,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, InternalError, Operat
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from cds_hooks.models import Feedback
+from service.store_lock import WriteLock, sqlite_lock_path
 
 SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a SQLite write waits for another process's lock before failing
 JTI_PURGE_INTERVAL_SECONDS = 60  # expired replay-cache entries are deleted at most this often per process
@@ -163,10 +163,12 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.engine = _create_engine(url)
-        # SQLite has one writer at a time; threads of this process queue here instead of in SQLite's
-        # busy handler, which sleeps 1, 2, 5, 10... ms between retries (the tail latency under load).
-        self._write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        # SQLite has one writer at a time; our writers (all threads, all processes) queue on a lock
+        # instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between retries.
+        self._write_lock: WriteLock | None = (
+            WriteLock(sqlite_lock_path(self.engine.url.database))
+            if self.engine.dialect.name == "sqlite"
+            else None
         )
         self._next_jti_purge = datetime.min.replace(tzinfo=UTC)
 
@@ -177,7 +179,7 @@ class Store:
         Raises StoreUnavailable when the database cannot take the write; IntegrityError passes through.
         """
         try:
-            with self._write_lock, self.engine.begin() as conn:
+            with self._write_lock.held() if self._write_lock else nullcontext(), self.engine.begin() as conn:
                 yield conn
         except _CANNOT_WRITE as exc:
             raise StoreUnavailable(f"the store cannot take a write: {exc.__class__.__name__}") from exc
@@ -185,6 +187,8 @@ class Store:
     def close(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
 
     def create_schema(self) -> None:
         """Create the tables if they do not exist."""
