@@ -1,96 +1,99 @@
-"""CPU per call, in-process and single-threaded: the bare app vs. the service (Flask test client).
+"""CPU per call, in-process, single-threaded: echo, the conforming floor and the service (Flask test client).
 
-`python bench/inprocess.py [--calls N]` prints milliseconds per call and the ratio for the no-card and
-card scenarios: the part of the wrk numbers that belongs to the apps themselves, without HTTP or wrk.
-Each service call carries its own freshly signed ES384 JWT, as in the wrk benchmark.
+    python bench/inprocess.py [--calls N] [--alg RS384 ES384]
+
+Prints CPU milliseconds per call (process time, so other load on the machine matters less than for wall
+time) for the no-card and card scenarios: the part of the wrk numbers that belongs to the apps
+themselves, without HTTP, gunicorn or wrk. The floor and the service verify a freshly signed token per
+call and write its jti to their own SQLite replay cache. The garbage collector is frozen after start-up
+in both, as gunicorn's `post_worker_init` does for the service (`service.server`).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import jwt
 from cds_hooks.ivig.queries import build_prefetch
-from flask import Flask, Response, jsonify, request
+from flask import Flask
 from service.app import create_app
 from service.rules_loading import load_rules
 
+from floor_app import FloorConfig, create_echo_app, create_floor_app
 from scenarios import BENCH_SCENARIOS, build_body
-
-ROOT = Path(__file__).resolve().parents[1]
-ISSUER = "https://demo-ehr.ivig-cds.org"
-BASE = "http://127.0.0.1:8080"
-PATH = "/cds-services/ivig-order-sign"
+from tokens import AUDIENCE_BASE, SERVICE_PATH, BenchClient, TokenPool, bench_client
 
 
-def bare_app() -> Flask:
-    """Return the bare app: parse the JSON body, answer no cards."""
-    app = Flask("bare")
-
-    @app.post("/cds-services/<service_id>")
-    def hook(service_id: str) -> Response:
-        request.get_json()
-        return jsonify({"cards": []})
-
-    return app
-
-
-def service_app() -> Flask:
-    """Return the service with auth on, trusting the demo client."""
+def service_app(clients: list[BenchClient], workdir: Path) -> Flask:
+    """Return the service with auth on, trusting the bench clients."""
+    trusted = [{"issuer": c.issuer, "jwks_file": str(c.jwks_path)} for c in clients]
+    service = {"data_dir": str(workdir / "service"), "public_base_url": AUDIENCE_BASE, "log_level": "INFO"}
     return create_app(
-        {
-            "service": {"data_dir": tempfile.mkdtemp(), "public_base_url": BASE, "log_level": "WARNING"},
-            "auth": {
-                "clients": [
-                    {"issuer": ISSUER, "jwks_file": str(ROOT / "fixtures/keys/demo-client.jwks.json")}
-                ]
-            },
-            "store": {"pseudonym_secret": uuid.uuid4().hex},
-        }
+        {"service": service, "auth": {"clients": trusted}, "store": {"pseudonym_secret": uuid.uuid4().hex}}
     )
 
 
-def tokens(count: int) -> list[str]:
-    """Return freshly signed tokens, one per call."""
-    key = jwt.PyJWK.from_dict(json.loads((ROOT / "fixtures/keys/demo-client-es384.private.jwk").read_text()))
-    now = int(time.time())
-    claims = {"iss": ISSUER, "aud": BASE + PATH, "iat": now, "exp": now + 600}
-    return [
-        jwt.encode(claims | {"jti": str(uuid.uuid4())}, key.key, "ES384", headers={"kid": key.key_id})
-        for _ in range(count)
-    ]
-
-
-def per_call_ms(app: Flask, body: bytes, signed: list[str]) -> float:
-    """Return the mean wall time per call in milliseconds."""
+def cpu_ms_per_call(app: Flask, body: bytes, signed: list[str]) -> float:
+    """Return the mean process CPU time per call in milliseconds (every call must answer 200)."""
     client = app.test_client()
-    started = time.perf_counter()
+    gc.collect()
+    gc.freeze()
+    started = time.process_time()
     for token in signed:
         response = client.post(
-            PATH, data=body, content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+            SERVICE_PATH,
+            data=body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 200, response.status_code
-    return (time.perf_counter() - started) / len(signed) * 1000
+    used = time.process_time() - started
+    gc.unfreeze()
+    return used / len(signed) * 1000
 
 
 def main() -> None:
-    """Print per-call milliseconds and ratios."""
+    """Print CPU milliseconds per call and the ratios to the floor."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--alg", nargs="+", default=["RS384", "ES384"], choices=["RS384", "ES384"])
+    parser.add_argument(
+        "--token-cache", type=Path, default=Path(tempfile.gettempdir()) / "ivig-cds-bench-tokens"
+    )
     args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="ivig-cds-inprocess-"))
     templates = build_prefetch(load_rules(None))
-    bare, service = bare_app(), service_app()
-    for scenario in (s for s in BENCH_SCENARIOS if s.prefetch):
-        body = json.dumps(build_body(scenario, templates, "http://127.0.0.1:9/fhir")).encode()
-        bare_ms = per_call_ms(bare, body, tokens(args.calls))
-        service_ms = per_call_ms(service, body, tokens(args.calls))
-        ratio = bare_ms / service_ms
-        print(f"{scenario.key:8} bare {bare_ms:.3f} ms  service {service_ms:.3f} ms  ratio {ratio:.2f}x")
+    clients = {alg: bench_client(args.token_cache, alg) for alg in args.alg}
+    pools = {alg: TokenPool(c, min_valid_seconds=300).load() for alg, c in clients.items()}
+    service = service_app(list(clients.values()), workdir)
+    echo = create_echo_app()
+    for alg, client in clients.items():
+        floor = create_floor_app(
+            FloorConfig(
+                client.issuer,
+                AUDIENCE_BASE,
+                str(client.jwks_path),
+                alg,
+                f"sqlite:///{workdir}/floor-{alg}.sqlite3",
+            )
+        )
+        for scenario in (s for s in BENCH_SCENARIOS if s.prefetch):
+            body = json.dumps(build_body(scenario, templates, "")).encode()
+            n = args.calls
+            times = {}
+            for name, app in (("echo", echo), ("floor", floor), ("service", service)):
+                tokens = pools[alg].write_slice(name, n, workdir / "t.txt").read_text().split()
+                times[name] = cpu_ms_per_call(app, body, tokens)
+            extra = times["service"] - times["floor"]
+            print(
+                f"{alg} {scenario.key:8} echo {times['echo']:.3f} ms  floor {times['floor']:.3f} ms  "
+                f"service {times['service']:.3f} ms  (above the floor {extra:.3f} ms)"
+            )
 
 
 if __name__ == "__main__":

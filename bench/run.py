@@ -45,6 +45,11 @@ from tokens import ALGORITHMS, SERVICE_PATH, TokenPool, bench_client, sign_token
 FHIR_BUDGET_SECONDS = 4.0  # the service's default fhir.budget_seconds
 FHIR_SERVERS = (("FHIR 20 +/- 10 ms", 20.0, 10.0), ("FHIR 100 ms", 100.0, 0.0))
 PRIMARY = "RS384/sqlite"
+# --worker-models: the service under other gunicorn worker models (bench/serve_variant.py), RS384/SQLite
+WORKER_MODELS = (
+    ("gthread-2x16", ("--threads", "16")),
+    ("sync-4", ("--worker-class", "sync", "--workers", "4")),
+)
 
 
 @dataclass(frozen=True)
@@ -157,9 +162,9 @@ def build_bodies(stack: Stack) -> dict[str, Path]:
     for key in ("no-card", "card"):
         bodies[key] = stack.workdir / f"body-{key}.json"
         bodies[key].write_text(json.dumps(build_body(scenarios[key], templates, "")))
-    for fhir in stack.fhir:
+    for i, fhir in enumerate(stack.fhir):
         key = f"card-fhir@{fhir.label}"
-        bodies[key] = stack.workdir / f"body-fhir-{len(bodies)}.json"
+        bodies[key] = stack.workdir / f"body-fhir-{i}.json"
         bodies[key].write_text(json.dumps(build_body(scenarios["card-fhir"], templates, fhir.base)))
     return bodies
 
@@ -169,6 +174,13 @@ def measure_all(args: argparse.Namespace, plan: Plan, stack: Stack, pools: dict[
     bodies = build_bodies(stack)
     validate(stack, bodies)
     measured: list[Measurement] = []
+    for name, _ in WORKER_MODELS if args.worker_models else ():
+        service = stack.services[name]
+        targets = [Target("floor", stack.floors[("RS384", "sqlite")], bodies["card"], pools["RS384"])]
+        targets += [Target(row, service, bodies[row], pools["RS384"]) for row in ("no-card", "card")]
+        for c in args.concurrency:
+            measured += measure_group(plan, f"{PRIMARY} {name}", targets, c)
+        measured += measure_fhir(args, plan, stack, pools, service, f"{PRIMARY} {name}")
     for config in args.configs:
         alg, store = config.split("/")
         if store not in stack.services:
@@ -180,17 +192,23 @@ def measure_all(args: argparse.Namespace, plan: Plan, stack: Stack, pools: dict[
             targets.insert(0, Target("echo", stack.echo, bodies["card"], None))
         for c in args.concurrency:
             measured += measure_group(plan, config, targets, c)
-    if PRIMARY.split("/")[1] in stack.services:
-        service = stack.services[PRIMARY.split("/")[1]]
-        for fhir in stack.fhir:
-            target = Target(
-                "card-fhir", service, bodies[f"card-fhir@{fhir.label}"], pools[PRIMARY.split("/")[0]]
-            )
-            for c in args.fhir_connections:
-                before = fhir_errors(service)
-                (m,) = measure_group(plan, f"{fhir.label}|{fhir.delay_ms:g}|{PRIMARY}", [target], c)
-                measured.append(Measurement(**{**m.__dict__, "fhir_errors": fhir_errors(service) - before}))
+    if PRIMARY in args.configs:
+        measured += measure_fhir(args, plan, stack, pools, stack.services["sqlite"], PRIMARY)
     return Results(measured)
+
+
+def measure_fhir(
+    args: argparse.Namespace, plan: Plan, stack: Stack, pools: dict[str, TokenPool], service: App, config: str
+) -> list[Measurement]:
+    """Measure the no-prefetch call against each bench FHIR server; count the service's failed reads."""
+    out = []
+    for i, fhir in enumerate(stack.fhir):
+        target = Target("card-fhir", service, stack.workdir / f"body-fhir-{i}.json", pools["RS384"])
+        for c in args.fhir_connections:
+            before = fhir_errors(service)
+            (m,) = measure_group(plan, f"{fhir.label}|{fhir.delay_ms:g}|{config}", [target], c)
+            out.append(Measurement(**{**m.__dict__, "fhir_errors": fhir_errors(service) - before}))
+    return out
 
 
 def parse_args() -> argparse.Namespace:
@@ -205,6 +223,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--fhir-connections", type=int, nargs="+", default=[8, 32], help="for no-prefetch rows")
     p.add_argument("--configs", nargs="+", choices=configs, default=configs)
     p.add_argument("--no-fhir", action="store_true", help="skip the no-prefetch rows")
+    p.add_argument(
+        "--worker-models",
+        action="store_true",
+        help="only RS384/SQLite, under gthread 2x4 (serve's) and the models of WORKER_MODELS",
+    )
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers of every app (default 2)")
     p.add_argument("--fhir-concurrency", type=int, default=24, help="service fhir.max_concurrency")
     p.add_argument("--token-cache", type=Path, default=Path(tempfile.gettempdir()) / "ivig-cds-bench-tokens")
@@ -214,6 +237,8 @@ def parse_args() -> argparse.Namespace:
     if args.quick:
         args.rounds, args.seconds, args.warmup = 1, 1, 1
         args.concurrency, args.fhir_connections = [8], [8]
+    if args.worker_models:
+        args.configs = [PRIMARY]
     if not postgres_available():
         print("bench: PostgreSQL not installed: the PostgreSQL rows are skipped", file=sys.stderr)
         args.configs = [c for c in args.configs if not c.endswith("postgresql")]
@@ -236,6 +261,7 @@ def main() -> int:
         fhir=() if args.no_fhir else FHIR_SERVERS,
         workers=args.workers,
         fhir_concurrency=args.fhir_concurrency,
+        variants=[(n, a) for n, a in WORKER_MODELS] if args.worker_models else (),
     )
     started_at = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()[0]

@@ -69,6 +69,7 @@ class StackOptions:
     fhir_concurrency: int = 24
     echo: bool = True
     floors: bool = True
+    variants: Sequence[tuple[str, Sequence[str]]] = ()  # (name, bench/serve_variant.py args), SQLite only
 
 
 def postgres_available() -> bool:
@@ -206,11 +207,19 @@ def _start_baseline(exits: ExitStack, workdir: Path, name: str, args: list[str],
     return App(name, url, pid)
 
 
-def _start_service(exits: ExitStack, workdir: Path, name: str, config: Path, workers: int) -> App:
-    """Start `ivig-cds serve` with a configuration."""
+def _start_service(
+    exits: ExitStack, workdir: Path, name: str, config: Path, workers: int, variant: list[str] | None = None
+) -> App:
+    """Start `ivig-cds serve` with a configuration (or bench/serve_variant.py with its arguments)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--config", str(config), "--host", HOST]
-    cmd += ["--port", str(port), "--workers", str(workers)]
+    if variant is None:
+        cmd = [sys.executable, "-m", "service.cli", "serve", "--config", str(config), "--host", HOST]
+        cmd += ["--workers", str(workers)]
+    else:
+        cmd = [sys.executable, *variant, "--host", HOST]
+        if "--workers" not in variant:
+            cmd += ["--workers", str(workers)]
+    cmd += ["--port", str(port)]
     url = f"http://{HOST}:{port}"
     pid = exits.enter_context(started(cmd, workdir / f"{name}.log", f"{url}/readyz", env=_service_env()))
     return App(name, url, pid)
