@@ -255,3 +255,5 @@ class Feedback:
     outcome_timestamp: str
     accepted_suggestions: tuple[str, ...] = ()
     override_reason: OverrideReasonFeedback | None = None
+    # Every reason given (some EHRs send several under `overrideReasons`); the first is `override_reason`.
+    override_reasons: tuple[OverrideReasonFeedback, ...] = ()

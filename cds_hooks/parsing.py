@@ -184,13 +184,33 @@ def _parse_feedback_item(item: Any, where: str) -> Feedback:
         )
     _check_timestamp(timestamp, f"{where}.outcomeTimestamp")
     accepted = _parse_accepted(item.get("acceptedSuggestions"), outcome, where)
+    reasons = _parse_override_reasons(item, where)
     return Feedback(
         card=card,
         outcome=cast(FeedbackOutcome, outcome),
         outcome_timestamp=timestamp,
         accepted_suggestions=accepted,
-        override_reason=_parse_override_reason(item.get("overrideReason"), f"{where}.overrideReason"),
+        override_reason=reasons[0] if reasons else None,
+        override_reasons=reasons,
     )
+
+
+def _parse_override_reasons(item: dict[str, Any], where: str) -> tuple[OverrideReasonFeedback, ...]:
+    """Return every override reason of a feedback item, from `overrideReason` and/or `overrideReasons`.
+
+    The spec's key is `overrideReason` (one object); Epic sends an object of the same shape under the
+    plural `overrideReasons`; either key may hold one object or a list of them. Duplicates count once.
+    """
+    reasons: list[OverrideReasonFeedback] = []
+    for key in ("overrideReason", "overrideReasons"):
+        raw = item.get(key)
+        entries = raw if isinstance(raw, list) else [raw]
+        for i, entry in enumerate(entries):
+            path = f"{where}.{key}[{i}]" if isinstance(raw, list) else f"{where}.{key}"
+            reason = _parse_override_reason(entry, path)
+            if reason is not None and (reason.reason or reason.user_comment) and reason not in reasons:
+                reasons.append(reason)
+    return tuple(reasons)
 
 
 def _check_timestamp(value: str, path: str) -> None:

@@ -67,6 +67,7 @@ class ClientSection(_Section):
     tenant: str | None = None
     profile: ProfileName = "generic"  # how cards are shaped for this client (cds_hooks.profiles)
     link_allowlist: list[str] = Field(default_factory=list)  # URL prefixes of links the client accepts
+    silent: bool = False  # shadow mode: evaluate and audit in full, answer {"cards": []}
 
     @model_validator(mode="after")
     def _key_sets(self) -> ClientSection:
@@ -121,6 +122,8 @@ class HooksSection(_Section):
 
     prefetch: Literal["full", "lean"] = "full"
     profile: ProfileName = "generic"  # the profile of calls without an authenticated client (auth off)
+    silent: bool = False  # shadow mode for every call (see also auth.clients[].silent, silent_tenants)
+    silent_tenants: list[str] = Field(default_factory=list)  # shadow mode for these tenants' clients
 
 
 class StoreSection(_Section):

@@ -20,7 +20,8 @@ def receive_feedback(service_id: str) -> Response:
     client = verify_client(rt.config, rt.store)
     rt.registry.get(service_id)
     items = parse_feedback(parse_json_body())
-    new = rt.store.save_feedback(service_id, items)
+    issuer, tenant = (client.issuer, client.tenant) if client else (None, None)
+    new = rt.store.save_feedback(service_id, items, client=(issuer, tenant))
     log.info(
         "feedback stored",
         extra={

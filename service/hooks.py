@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from cds_hooks.profiles import shape_response
 from cds_hooks.registry import CdsService, Environment
 from service.audit import build_audit_record
 from service.auth import ClientIdentity, verify_client
+from service.call_trace import CallTrace, build_call_detail, evaluate_silent, trace_refusals
 from service.chart_source import ReadStats, RequestChart
 from service.client_profiles import client_profile_of
 from service.errors import core_error_response
@@ -38,20 +40,26 @@ def discovery() -> Response:
 
 @bp.post("/cds-services/<service_id>")
 def call_service(service_id: str) -> Response:
-    """Answer one hook call: verify, find, validate, resolve data, decide, respond, audit."""
-    started = time.perf_counter()
+    """Answer one hook call: verify, find, validate, resolve data, decide, audit, respond (or stay silent)."""
     rt = runtime()
-    client = verify_client(rt.config, rt.store)
-    service = rt.registry.get(service_id)
-    body = parse_json_body()
-    hook_request = parse_hook_request(body, service.definition.hook)
-    stats = ReadStats()
-    try:
-        response = decide(rt, service, hook_request, client, stats)
-    except CdsError as exc:
-        _audit(rt, service_id, hook_request, client, started, stats, status=_status_of(exc), response=None)
-        raise
-    _audit(rt, service_id, hook_request, client, started, stats, status=200, response=response)
+    with trace_refusals(rt, service_id) as trace:
+        trace.client = client = verify_client(rt.config, rt.store)
+        service = rt.registry.get(service_id)
+        body = parse_json_body()
+        trace.note_body(body)
+        trace.hook_request = hook_request = parse_hook_request(body, service.definition.hook)
+        stats = ReadStats()
+        silent = evaluate_silent(rt.config, client)
+        try:
+            response = decide(rt, service, hook_request, client, stats)
+        except CdsError as exc:
+            trace.audited = True
+            _audit(rt, trace, stats, status=_status_of(exc), response=None, silent=silent, reason=exc.code)
+            raise
+        trace.audited = True
+        _audit(rt, trace, stats, status=200, response=response, silent=silent)
+    if silent:
+        return jsonify(CdsResponse().to_json())
     delivered = shape_response(response, client_profile_of(rt.config, client), lambda: str(uuid.uuid4()))
     return jsonify(delivered.to_json())
 
@@ -99,29 +107,35 @@ def _status_of(exc: CdsError) -> int:
 
 def _audit(
     rt: Runtime,
-    service_id: str,
-    hook_request: HookRequest,
-    client: ClientIdentity | None,
-    started: float,
+    trace: CallTrace,
     stats: ReadStats,
     *,
     status: int,
     response: CdsResponse | None,
+    silent: bool,
+    reason: str | None = None,
 ) -> None:
-    """Queue the call's audit record, count its outcome and write its log line."""
+    """Queue the call's audit record (with its governance detail), count its outcome, write its log line."""
+    assert trace.hook_request is not None
+    hook_request, client = trace.hook_request, trace.client
     record = build_audit_record(
-        service_id,
+        trace.service_id,
         hook_request,
         response,
         status=status,
-        duration_ms=int((time.perf_counter() - started) * 1000),
+        duration_ms=int((time.perf_counter() - trace.started) * 1000),
         rules_version=rt.rules_version,
         patient_pseudonym=rt.pseudonym(hook_request.patient_id),
         client_issuer=client.issuer if client else None,
     )
+    record = build_call_detail(
+        record, hook_request=hook_request, response=response, client=client, stats=stats, silent=silent
+    )
+    if reason is not None:
+        record = dataclasses.replace(record, reason=reason)
     rt.audit.record(record)
     if record.outcome is not None:
-        OUTCOMES.labels(service_id, record.outcome).inc()
+        OUTCOMES.labels(trace.service_id, record.outcome).inc()
     log_hook_call(
         record,
         fhir_reads=stats.reads,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     DateTime,
@@ -53,6 +54,10 @@ feedback_table = Table(
     Column("user_comment", Text),
     Column("outcome_timestamp", String(64), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    # Added after v1 (nullable; service.store_upgrade adds them to an existing store):
+    Column("override_reasons", Text),  # JSON list of every reason when a client sent several
+    Column("client_issuer", String(512)),
+    Column("tenant", String(128)),
     UniqueConstraint("service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_once"),
 )
 
@@ -70,6 +75,17 @@ audit_table = Table(
     Column("patient_pseudonym", String(64)),
     Column("client_issuer", String(512)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Added after v1 (nullable; service.store_upgrade adds them to an existing store):
+    Column("hook", String(64)),
+    Column("tenant", String(128)),
+    Column("silent", Boolean),  # shadow mode: the card was built and audited, not shown
+    Column("reason", String(64)),  # reason code of a refused call (never a token or patient id)
+    Column("fhir_reads", Integer),
+    Column("fhir_failures", Integer),
+    Column("from_prefetch", Integer),
+    Column("token_used", Boolean),  # fhirAuthorization was given
+    Column("cards_detail", Text),  # JSON: per card uuid, outcome, indicator, suggestion labels
+    Column("criteria", Text),  # JSON: criterion id -> status of the assessment (no evidence)
 )
 
 jti_table = Table(
@@ -103,6 +119,28 @@ class AuditRecord:
     duration_ms: int
     patient_pseudonym: str | None
     client_issuer: str | None
+    # Governance detail (all optional, so records built before it still store):
+    hook: str | None = None
+    tenant: str | None = None
+    silent: bool | None = None
+    reason: str | None = None
+    fhir_reads: int | None = None
+    fhir_failures: int | None = None
+    from_prefetch: int | None = None
+    token_used: bool | None = None
+    cards_detail: list[dict[str, Any]] | None = None
+    criteria: dict[str, str] | None = None
+    created_at: datetime | None = None  # when the call arrived; default: when the record is written
+
+
+def _audit_row(record: AuditRecord, now: datetime) -> dict[str, Any]:
+    """Return the table row of one audit record (lists and maps as JSON text)."""
+    row = dict(record.__dict__)
+    row["card_uuids"] = json.dumps(record.card_uuids)
+    row["cards_detail"] = None if record.cards_detail is None else json.dumps(record.cards_detail)
+    row["criteria"] = None if record.criteria is None else json.dumps(record.criteria)
+    row["created_at"] = record.created_at or now
+    return row
 
 
 def _utcnow() -> datetime:
@@ -133,8 +171,11 @@ class Store:
 
     def create_schema(self) -> None:
         """Create the tables if they do not exist."""
+        from service.store_upgrade import upgrade_schema
+
         try:
             metadata.create_all(self.engine)
+            upgrade_schema(self.engine, metadata)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot create the store schema: {exc.__class__.__name__}") from exc
 
@@ -147,14 +188,24 @@ class Store:
         except SQLAlchemyError:
             return False
 
-    def save_feedback(self, service_id: str, items: list[Feedback]) -> int:
-        """Store feedback items idempotently; return how many were new."""
+    def save_feedback(
+        self,
+        service_id: str,
+        items: list[Feedback],
+        *,
+        client: tuple[str | None, str | None] = (None, None),
+        received_at: datetime | None = None,
+    ) -> int:
+        """Store feedback items idempotently; return how many were new. `client` is (issuer, tenant)."""
         new = 0
         with self._writing() as conn:
             for item in items:
+                row = _feedback_row(service_id, item) | {"client_issuer": client[0], "tenant": client[1]}
+                if received_at is not None:
+                    row["received_at"] = received_at
                 try:
                     with conn.begin_nested():
-                        conn.execute(insert(feedback_table).values(**_feedback_row(service_id, item)))
+                        conn.execute(insert(feedback_table).values(**row))
                     new += 1
                 except IntegrityError:
                     continue
@@ -176,7 +227,7 @@ class Store:
     def save_audit_batch(self, records: list[AuditRecord]) -> None:
         """Append audit records in one transaction; raise StoreError when the database refuses."""
         now = _utcnow()
-        rows = [r.__dict__ | {"card_uuids": json.dumps(r.card_uuids), "created_at": now} for r in records]
+        rows = [_audit_row(r, now) for r in records]
         try:
             with self._writing() as conn:
                 conn.execute(_INSERT_AUDIT, rows)
@@ -231,9 +282,27 @@ def _feedback_row(service_id: str, item: Feedback) -> dict[str, Any]:
         "override_code": coding.code if coding else None,
         "override_display": coding.display if coding else None,
         "user_comment": reason.user_comment if reason else None,
+        "override_reasons": _reasons_json(item),
         "outcome_timestamp": item.outcome_timestamp,
         "received_at": _utcnow(),
     }
+
+
+def _reasons_json(item: Feedback) -> str | None:
+    """Return every override reason as JSON when there are several (one fits the single columns)."""
+    if len(item.override_reasons) < 2:
+        return None
+    return json.dumps(
+        [
+            {
+                "system": r.reason.system if r.reason else None,
+                "code": r.reason.code if r.reason else None,
+                "display": r.reason.display if r.reason else None,
+                "userComment": r.user_comment,
+            }
+            for r in item.override_reasons
+        ]
+    )
 
 
 def _feedback_export(row: Any) -> dict[str, Any]:

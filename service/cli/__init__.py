@@ -15,6 +15,8 @@ from service.cli.demo import add_demo_parser
 from service.cli.errors import CliError
 from service.cli.evaluate import add_evaluate_parser
 from service.cli.feedback import add_feedback_parser
+from service.cli.metrics import add_metrics_parser
+from service.cli.report import add_report_parser
 from service.cli.serve import add_serve_parser
 from service.cli.store import add_store_parser
 from service.cli.token import add_token_parser
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_token_parser(commands)
     add_demo_parser(commands)
     add_store_parser(commands)
+    add_report_parser(commands)
+    add_metrics_parser(commands)
     return parser
 
 

@@ -87,6 +87,11 @@ def add_demo_parser(commands: Any) -> None:
     demo.add_argument(
         "--once", action="store_true", help="exit after printing the cards instead of serving on"
     )
+    demo.add_argument(
+        "--history",
+        action="store_true",
+        help="also seed weeks of synthetic calls and feedback (one injected malfunction) and write a report",
+    )
     demo.set_defaults(handler=_demo)
 
 
@@ -147,12 +152,26 @@ def _demo(args: argparse.Namespace) -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         failures = _run_calls(base_url, data, scenarios, data_dir / "requests")
+        if args.history:
+            _print_history(app, data_dir)
         _print_next_steps(base_url, data, scenarios, data_dir / "requests", once=args.once)
         if not args.once:
             _serve_until_interrupted()
     finally:
         server.shutdown()
     return 1 if failures else 0
+
+
+def _print_history(app: Any, data_dir: Path) -> None:
+    """Seed the synthetic history and write the sample report (governance: `ivig-cds report`)."""
+    from service.cli.demo_history import save_demo_history
+    from service.runtime import runtime
+
+    with app.app_context():
+        rt = runtime()
+        rt.audit.flush()
+        report = save_demo_history(rt.store, data_dir, rt.rules_version)
+    print(f"\nSample governance report (weeks of synthetic history, one injected malfunction): {report}")
 
 
 def _run_calls(base_url: str, data: DemoData, scenarios: list[JSON], request_dir: Path) -> int:

@@ -1,0 +1,1 @@
+"""Governance: what a CDS committee reviews (report, anomaly flags, shadow-mode review, metric export)."""
