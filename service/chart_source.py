@@ -19,6 +19,7 @@ from cds_hooks.models import HookRequest
 from cds_hooks.prefetch import PrefetchState, classify_prefetch, render_template
 from service.fhir_client import Deadline, FhirClient, FhirError
 from service.metrics import FHIR_ERRORS, FHIR_READS
+from service.read_pool import ReadPool
 
 _BUDGET_EXHAUSTED = "FHIR server did not answer within the time budget"
 
@@ -41,14 +42,14 @@ class RequestChart:
         queries: Mapping[str, str],
         client: FhirClient | None,
         deadline: Deadline,
-        executor: cf.Executor,
+        pool: ReadPool,
         stats: ReadStats | None = None,
     ) -> None:
         self._request = request
         self._queries = queries
         self._client = client
         self._deadline = deadline
-        self._executor = executor
+        self._pool = pool
         self.stats = stats if stats is not None else ReadStats()
 
     def get(self, keys: Sequence[str]) -> Mapping[str, ChartValue]:
@@ -88,9 +89,8 @@ class RequestChart:
                 key: Unavailable("not in prefetch and no FHIR server to read it from") for key in relatives
             }
         client = self._client
-        futures = {
-            self._executor.submit(self._timed_fetch, client, rel): key for key, rel in relatives.items()
-        }
+        submit = self._pool.submit
+        futures = {submit(client.base_url, self._timed_fetch, client, r): key for key, r in relatives.items()}
         self.stats.reads += len(futures)
         done, late = cf.wait(futures, timeout=self._deadline.remaining())
         results: dict[str, ChartValue] = {}

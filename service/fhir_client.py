@@ -1,4 +1,4 @@
-"""A FHIR R4 read client over `requests`: explicit timeouts, a time budget, same-origin paging, a size cap.
+"""A FHIR R4 read client: timeouts, a time budget enforced on the socket, same-origin paging, a size cap.
 
 Errors form one hierarchy (`FhirError`), each carrying the URL path read (never the token or query
 values, which may identify the patient).
@@ -6,17 +6,16 @@ values, which may identify the patient).
 
 from __future__ import annotations
 
-import threading
+import http.client
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import orjson
-import requests
-from requests.adapters import HTTPAdapter
+
+from service.fhir_transport import BodyTooLarge, fetch_get
 
 _ACCEPT = "application/fhir+json, application/json;q=0.9"
 
@@ -89,14 +88,12 @@ class FhirClient:
         timeout: float,
         max_pages: int,
         max_bytes: int,
-        session_factory: Callable[[], requests.Session] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
         self._max_pages = max_pages
         self._max_bytes = max_bytes
-        self._session = (session_factory or shared_session)()
 
     def __repr__(self) -> str:
         return f"FhirClient(base_url={self.base_url!r}, token={'***' if self._token else None})"
@@ -128,43 +125,37 @@ class FhirClient:
 
     def _get_json(self, url: str, path: str, deadline: Deadline) -> dict[str, Any] | None:
         """Return the JSON resource at `url`; None on 404; raise FhirError (naming `path`) otherwise."""
-        remaining = deadline.remaining()
-        if remaining <= 0:
+        if deadline.remaining() <= 0:
             raise FhirTimeout("time budget exhausted", path)
         headers = {"Accept": _ACCEPT}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        timeout = min(self._timeout, remaining)
         try:
-            with self._session.get(
-                url, headers=headers, timeout=(timeout, timeout), allow_redirects=False, stream=True
-            ) as response:
-                return self._decode(response, path, deadline)
-        except requests.Timeout:
-            raise FhirTimeout("FHIR server timed out", path) from None
-        except requests.RequestException:
-            raise FhirUnreachable("FHIR server unreachable", path) from None
+            status, body = fetch_get(
+                url, headers, timeout=self._timeout, remaining=deadline.remaining, max_bytes=self._max_bytes
+            )
+        except TimeoutError:
+            raise FhirTimeout("FHIR server did not answer within the time budget", path) from None
+        except BodyTooLarge:
+            raise FhirGarbage("FHIR response over the size cap", path) from None
+        except (OSError, http.client.HTTPException):
+            raise FhirUnreachable("FHIR server unreachable or broke off its answer", path) from None
+        return _decode(status, body, path)
 
-    def _decode(self, response: requests.Response, path: str, deadline: Deadline) -> dict[str, Any] | None:
-        """Return the decoded body of a response, enforcing status, size and shape."""
-        if response.status_code == 404 or response.status_code == 410:
-            return None
-        if response.status_code != 200:
-            raise FhirStatusError(f"FHIR server answered {response.status_code}", path, response.status_code)
-        body = bytearray()
-        for chunk in response.iter_content(chunk_size=65536):
-            body.extend(chunk)
-            if len(body) > self._max_bytes:
-                raise FhirGarbage("FHIR response over the size cap", path)
-            if deadline.remaining() <= 0:
-                raise FhirTimeout("time budget exhausted while reading", path)
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            raise FhirGarbage("FHIR server returned a body that is not JSON", path) from None
-        if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
-            raise FhirGarbage("FHIR server returned JSON that is not a resource", path)
-        return data
+
+def _decode(status: int, body: bytes, path: str) -> dict[str, Any] | None:
+    """Return the decoded body of an answer, enforcing status and shape."""
+    if status in (404, 410):
+        return None
+    if status != 200:
+        raise FhirStatusError(f"FHIR server answered {status}", path, status)
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise FhirGarbage("FHIR server returned a body that is not JSON", path) from None
+    if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
+        raise FhirGarbage("FHIR server returned JSON that is not a resource", path)
+    return data
 
 
 def _next_link(bundle: dict[str, Any]) -> str | None:
@@ -173,20 +164,3 @@ def _next_link(bundle: dict[str, Any]) -> str | None:
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None
-
-
-_local = threading.local()
-
-
-def shared_session() -> requests.Session:
-    """Return this thread's pooled Session (connection reuse across calls, one per thread)."""
-    session: requests.Session | None = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        session.trust_env = False
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # no state across calls
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=8, max_retries=0)
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        _local.session = session
-    return session

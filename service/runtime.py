@@ -6,7 +6,6 @@ The app factory builds one Runtime and stores it on the app; blueprints and adap
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import hashlib
 import hmac
 import threading
@@ -17,6 +16,7 @@ from flask import Flask, current_app
 from cds_hooks.registry import ServiceRegistry
 from service.audit import AuditTrail
 from service.config import Config
+from service.read_pool import ReadPool
 from service.store import Store
 
 _EXTENSION = "ivig_cds"
@@ -32,16 +32,14 @@ class Runtime:
     rules_version: str | None
     audit: AuditTrail
     pseudonym_key: bytes = field(repr=False)
-    _executor: cf.ThreadPoolExecutor | None = None
+    _executor: ReadPool | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def executor(self) -> cf.ThreadPoolExecutor:
-        """Return this process's bounded pool for concurrent FHIR reads (created after any fork)."""
+    def executor(self) -> ReadPool:
+        """Return this process's FHIR read pool, bounded per origin (created after any fork)."""
         with self._lock:
             if self._executor is None:
-                self._executor = cf.ThreadPoolExecutor(
-                    max_workers=self.config.fhir.max_concurrency, thread_name_prefix="fhir-read"
-                )
+                self._executor = ReadPool(per_origin=self.config.fhir.max_concurrency)
             return self._executor
 
     def pseudonym(self, patient_id: str) -> str:

@@ -8,6 +8,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from service.config import Config
+from service.gunicorn_worker import DrainingThreadWorker
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -31,11 +32,11 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
 
 def gunicorn_options(host: str, port: int, workers: int, timeout: float) -> dict[str, Any]:
-    """Return gunicorn settings: sync workers with threads, worker timeout above the FHIR budget."""
+    """Return gunicorn settings: draining gthread workers, worker timeout above the FHIR budget."""
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": DrainingThreadWorker,
         "threads": 4,
         "timeout": max(30, int(timeout * 3)),
         "graceful_timeout": 20,

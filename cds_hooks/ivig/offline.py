@@ -1,8 +1,9 @@
 """Offline evaluation of one patient's Bundle (the `ivig-cds evaluate` command), through the same pipeline.
 
-The order: the given MedicationRequest; else the first MedicationRequest with status draft in the
-Bundle; else a synthesised draft IVIg order (first IVIg medication code of the rules) with no stated
-reason, so the problem list decides scope. The hook is order-sign (every draft order counts).
+The orders: the given draft-orders Bundle (as a hook's `draftOrders`) or MedicationRequest; else the
+first MedicationRequest with status draft in the Bundle; else a synthesised draft IVIg order (first IVIg
+medication code of the rules) with no stated reason, so the problem list decides scope. The hook is
+order-sign (every draft order counts).
 """
 
 from __future__ import annotations
@@ -49,6 +50,16 @@ def build_offline_order(resources: list[JSON], patient_id: str, rules: Rules) ->
     }
 
 
+def build_offline_draft_orders(
+    resources: list[JSON], patient_id: str, rules: Rules, order: JSON | None
+) -> JSON:
+    """Return the draftOrders Bundle: `order` when it is a Bundle of draft orders, else one order in one."""
+    if order is not None and order.get("resourceType") == "Bundle":
+        return order
+    draft = order if order is not None else build_offline_order(resources, patient_id, rules)
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]}
+
+
 def evaluate_bundle(
     bundle: JSON,
     rules: Rules,
@@ -56,17 +67,19 @@ def evaluate_bundle(
     order: JSON | None = None,
     new_uuid: Callable[[], str] | None = None,
 ) -> HookResult:
-    """Return the assessment and the CDS Hooks response for a Bundle of one patient's record."""
+    """Return the assessment and CDS Hooks response for a Bundle of one patient's record.
+
+    `order` is a MedicationRequest or a Bundle of draft orders; None takes the record's draft order.
+    """
     resources = bundle_resources(bundle)
     patients = [r for r in resources if r.get("resourceType") == "Patient" and isinstance(r.get("id"), str)]
     if not patients:
         raise InvalidRequest("the Bundle holds no Patient with an id", field="bundle")
     patient_id = str(patients[0]["id"])
-    draft = order if order is not None else build_offline_order(resources, patient_id, rules)
     context: JSON = {
         "userId": "Practitioner/offline",
         "patientId": patient_id,
-        "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]},
+        "draftOrders": build_offline_draft_orders(resources, patient_id, rules, order),
     }
     chart = BundleChart(resources, build_prefetch(rules))
     env = Environment(as_of=as_of, new_uuid=new_uuid or _counter_uuid())

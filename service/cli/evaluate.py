@@ -13,6 +13,7 @@ from cds_hooks.ivig.card_text import build_criteria_table_text
 from cds_hooks.ivig.offline import evaluate_bundle
 from service.cli.errors import CliError
 from service.config import load_config
+from service.fhir_validation import InvalidResource, validate_resource
 from service.rules_loading import load_rules
 
 
@@ -22,13 +23,23 @@ def add_evaluate_parser(commands: Any) -> None:
         "evaluate",
         help="assess a FHIR Bundle offline",
         description=(
-            "Assess one patient's record offline, exactly as the hooks would. The order assessed is "
-            "--order, else the Bundle's first draft MedicationRequest, else an IVIg order with no stated "
-            "reason (the problem list then decides scope)."
+            "Assess one patient's record offline, exactly as the hooks would. The orders assessed are "
+            "--order (a MedicationRequest, or a Bundle of draft orders as the hooks' draftOrders), else the "
+            "Bundle's first draft MedicationRequest, else an IVIg order with no stated reason (the problem "
+            "list then decides scope). --strict validates the input with the FHIR R4B models first."
         ),
     )
     evaluate.add_argument("bundle", metavar="BUNDLE.json", help="FHIR Bundle of one patient's record")
-    evaluate.add_argument("--order", metavar="MEDICATIONREQUEST.json", help="the IVIg order to assess")
+    evaluate.add_argument(
+        "--order",
+        metavar="ORDER.json",
+        help="the order(s) to assess: a MedicationRequest, or a Bundle of draft orders (as in draftOrders)",
+    )
+    evaluate.add_argument(
+        "--strict",
+        action="store_true",
+        help="validate the Bundle (and --order) with the FHIR R4B models; name the first invalid element",
+    )
     evaluate.add_argument("--as-of", metavar="YYYY-MM-DD", help="assessment date (default: today, UTC)")
     evaluate.add_argument(
         "--format",
@@ -44,8 +55,12 @@ def add_evaluate_parser(commands: Any) -> None:
 
 def _evaluate(args: Any) -> int:
     """Print the assessment of a Bundle in the requested format."""
-    bundle = _read_resource(args.bundle, "Bundle")
-    order = _read_resource(args.order, "MedicationRequest") if args.order else None
+    bundle = _read_resource(args.bundle, ("Bundle",))
+    order = _read_resource(args.order, ("MedicationRequest", "Bundle")) if args.order else None
+    if args.strict:
+        _validate(args.bundle, bundle)
+        if order is not None:
+            _validate(args.order, order)
     as_of = _parse_date(args.as_of) if args.as_of else datetime.now(UTC).date()
     rules = load_rules(load_config(args.config).rules.file)
     try:
@@ -62,8 +77,17 @@ def _evaluate(args: Any) -> int:
     return 0
 
 
-def _read_resource(path: str, resource_type: str) -> dict[str, Any]:
-    """Return the FHIR resource of type `resource_type` in the JSON file at `path`."""
+def _validate(path: str, resource: dict[str, Any]) -> None:
+    """Return when the resource read from `path` is valid FHIR R4B; else fail naming its first bad element."""
+    try:
+        validate_resource(resource)
+    except InvalidResource as exc:
+        problem = " ".join(exc.problem.split())
+        raise CliError(f"{path}: not valid FHIR R4B at {exc.element}: {problem}") from None
+
+
+def _read_resource(path: str, resource_types: tuple[str, ...]) -> dict[str, Any]:
+    """Return the FHIR resource (of one of `resource_types`) in the JSON file at `path`."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -72,8 +96,8 @@ def _read_resource(path: str, resource_type: str) -> dict[str, Any]:
         raise CliError(f"{path}: cannot read ({exc.__class__.__name__})") from None
     except (ValueError, RecursionError):
         raise CliError(f"{path}: not valid JSON") from None
-    if not isinstance(data, dict) or data.get("resourceType") != resource_type:
-        raise CliError(f"{path}: expected a FHIR {resource_type}")
+    if not isinstance(data, dict) or data.get("resourceType") not in resource_types:
+        raise CliError(f"{path}: expected a FHIR {' or '.join(resource_types)}")
     return data
 
 
