@@ -11,6 +11,8 @@ from cds_hooks.errors import InvalidRequest
 from cds_hooks.models import JSON
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z.]+)\s*\}\}")
+_ANY_TOKEN = re.compile(r"\{\{(.*?)\}\}")
+SPEC_VERSIONS = ("2.0.1", "3.0.0")  # the CDS Hooks specification versions discovery may announce
 _USER_TOKENS = {
     "userPractitionerId": "Practitioner",
     "userPractitionerRoleId": "PractitionerRole",
@@ -28,6 +30,11 @@ def render_template(template: str, context: JSON) -> str:
         return quote(value, safe="")
 
     return _TOKEN.sub(substitute, template)
+
+
+def is_fhirpath_template(template: str) -> bool:
+    """Return whether a template holds a token beyond CDS Hooks 2.0's (a 3.0 FHIRPath expression)."""
+    return any(not _TOKEN.fullmatch(m.group(0)) for m in _ANY_TOKEN.finditer(template))
 
 
 def _token_value(name: str, context: JSON) -> str:

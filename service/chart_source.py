@@ -13,10 +13,10 @@ import concurrent.futures as cf
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cds_hooks.chart import ChartValue, Unavailable
+from cds_hooks.chart import ChartValue, Unavailable, bundle_resources
 from cds_hooks.errors import DataUnavailable
-from cds_hooks.models import HookRequest
-from cds_hooks.prefetch import PrefetchState, classify_prefetch, render_template
+from cds_hooks.models import JSON, HookRequest
+from cds_hooks.prefetch import PrefetchState, classify_prefetch, is_fhirpath_template, render_template
 from service.fhir_client import Deadline, FhirClient, FhirError
 from service.metrics import FHIR_ERRORS, FHIR_READS
 from service.read_pool import ReadPool
@@ -75,9 +75,29 @@ class RequestChart:
         return {key: values[key] for key in keys}
 
     def read(self, references: Sequence[str]) -> Mapping[str, ChartValue]:
-        """Return each referenced resource read from the FHIR server (Unavailable without one)."""
-        refs = {ref: ref for ref in dict.fromkeys(references)}
-        return self._fetch_all(refs, what="reference")
+        """Return each referenced resource: from a FHIRPath-token prefetch answer, else the FHIR server."""
+        prefetched = self._prefetched_resources()
+        found: dict[str, ChartValue] = {
+            r: prefetched[r] for r in dict.fromkeys(references) if r in prefetched
+        }
+        self.stats.from_prefetch += len(found)
+        refs = {ref: ref for ref in dict.fromkeys(references) if ref not in found}
+        return {**found, **self._fetch_all(refs, what="reference")} if refs else found
+
+    def _prefetched_resources(self) -> dict[str, JSON]:
+        """Return by 'Type/id' the resources of present prefetch keys whose template is a FHIRPath token.
+
+        Such keys (e.g. the draft orders' Medications) answer reference reads; a client that left one
+        unfilled, or sent an OperationOutcome, gets the same resources read one by one instead.
+        """
+        prefetch = self._request.prefetch or {}
+        found: dict[str, JSON] = {}
+        for key, template in self._queries.items():
+            if is_fhirpath_template(template) and classify_prefetch(prefetch, key) is PrefetchState.PRESENT:
+                for resource in bundle_resources(prefetch[key]):
+                    if isinstance(resource.get("id"), str):
+                        found.setdefault(f"{resource['resourceType']}/{resource['id']}", resource)
+        return found
 
     def _fetch_all(self, relatives: Mapping[str, str], what: str) -> dict[str, ChartValue]:
         """Return {key: value} for reads run concurrently; failed or late reads become Unavailable."""

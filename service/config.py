@@ -122,6 +122,7 @@ class HooksSection(_Section):
 
     prefetch: Literal["full", "lean"] = "full"
     profile: ProfileName = "generic"  # the profile of calls without an authenticated client (auth off)
+    spec_version: Literal["2.0.1", "3.0.0"] = "2.0.1"  # "3.0.0": discovery adds FHIRPath prefetch tokens
     silent: bool = False  # shadow mode for every call (see also auth.clients[].silent, silent_tenants)
     silent_tenants: list[str] = Field(default_factory=list)  # shadow mode for these tenants' clients
 

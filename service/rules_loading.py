@@ -40,4 +40,4 @@ def load_rules(site_file: str | None) -> Rules:
 def load_product_services(config: Config) -> tuple[list[CdsService], str]:
     """Return the product's services built on the configured rules, and the rules version."""
     rules = load_rules(config.rules.file)
-    return list(build_services(rules)), rules.version
+    return list(build_services(rules, config.hooks.spec_version)), rules.version

@@ -54,7 +54,7 @@ class PatientViewService:
             id=self.service_id,
             hook="patient-view",
             title="IVIg for LMN weakness: review of active IVIg orders",
-            description=DESCRIPTION,
+            description=f"{DESCRIPTION} Rules version {self.rules.version}.",
             prefetch={ACTIVE_ORDERS_KEY: ACTIVE_ORDERS_QUERY},
             usage_requirements=USAGE,
             version=self.version,

@@ -115,7 +115,7 @@ def test_without_an_active_order_one_query_and_no_card(scenario: FixtureScenario
 
 
 def test_a_stopped_order_is_not_active() -> None:
-    scenario = next(s for s in SCENARIOS if s.name == "onset-proximal-not-supported")
+    scenario = next(s for s in SCENARIOS if s.name == "babinski-present-against-mmn")
     resources = activated(scenario)
     resources[-1] = {**resources[-1], "status": "stopped"}
     response, chart = patient_view(scenario, resources)
@@ -123,7 +123,7 @@ def test_a_stopped_order_is_not_active() -> None:
 
 
 def test_another_patients_active_order_is_not_theirs() -> None:
-    scenario = next(s for s in SCENARIOS if s.name == "onset-proximal-not-supported")
+    scenario = next(s for s in SCENARIOS if s.name == "babinski-present-against-mmn")
     resources = activated(scenario)
     resources[-1] = {**resources[-1], "subject": {"reference": "Patient/someone-else"}}
     response, chart = patient_view(scenario, resources)

@@ -24,7 +24,7 @@ from tests.patient_view.support import activated, patient_view_request
 
 JSON = dict[str, Any]
 BASE = "/fhir/r4"
-SCENARIO = load_scenario(SCENARIO_DIR / "onset-proximal-not-supported")
+SCENARIO = load_scenario(SCENARIO_DIR / "babinski-present-against-mmn")
 NO_RESULTS = {
     "resourceType": "OperationOutcome",
     "issue": [{"severity": "information", "code": "informational", "details": {"text": "No results found."}}],
@@ -147,7 +147,7 @@ def test_another_active_medication_costs_one_query(app: Flask, httpserver: HTTPS
 def test_an_active_ivig_order_gets_the_order_sign_card(app: Flask, httpserver: HTTPServer) -> None:
     body, reads = call(app, httpserver, activated(SCENARIO))
     (card,) = body["cards"]
-    assert card["source"]["topic"]["code"] == SCENARIO.expected_outcome == "not-supported"
+    assert card["source"]["topic"]["code"] == SCENARIO.expected_outcome == "against-mmn"
     assert "suggestions" not in card  # the cancel of a draft is not offered for an active order
     assert reads[0] == "/MedicationRequest"
     assert f"/Patient/{SCENARIO.patient_id}" in reads and "/Observation" in reads
@@ -167,5 +167,5 @@ def test_prefetched_active_order_reads_the_rest(app: Flask, httpserver: HTTPServ
     body, reads = call(
         app, httpserver, activated(SCENARIO), prefetch={ACTIVE_ORDERS_KEY: searchset(copy.deepcopy(orders))}
     )
-    assert [c["source"]["topic"]["code"] for c in body["cards"]] == ["not-supported"]
+    assert [c["source"]["topic"]["code"] for c in body["cards"]] == ["against-mmn"]
     assert "/Observation" in reads

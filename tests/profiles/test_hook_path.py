@@ -17,7 +17,7 @@ from tests.profiles.support import delivered, normalise, service_for
 from tests.scenarios.support import full_prefetch
 from tests.security.conftest import PUBLIC_BASE, bearer, claims_for, demo_client, secure_config, sign
 
-SCENARIO = load_scenario(SCENARIO_DIR / "onset-proximal-not-supported")
+SCENARIO = load_scenario(SCENARIO_DIR / "babinski-present-against-mmn")
 OTHER_ISSUER = "https://other-ehr.example.org"
 
 
@@ -54,14 +54,14 @@ def test_an_epic_client_gets_epic_cards(tmp_path: Path) -> None:
     assert normalise(body) == normalise(delivered(SCENARIO, epic))
     (card,) = body["cards"]
     assert card["selectionBehavior"] == "any"
-    assert card["source"]["topic"]["code"] == "NotSupported"
+    assert card["source"]["topic"]["code"] == "AgainstMmn"
 
 
 def test_each_client_its_own_profile(tmp_path: Path) -> None:
     oracle = demo_client(profile="oracle", link_allowlist=["https://doi.org"])
     app = app_with(tmp_path, oracle)
     (card,) = call(app)["cards"]
-    assert card["source"]["topic"]["code"] == "not-supported"
+    assert card["source"]["topic"]["code"] == "against-mmn"
     assert all(link["url"].startswith("https://doi.org/") for link in card["links"])
 
 
@@ -73,7 +73,7 @@ def test_default_profile_is_generic(tmp_path: Path) -> None:
 def test_unauthenticated_calls_use_hooks_profile(tmp_path: Path) -> None:
     app = app_with(tmp_path, auth={"required": False}, hooks={"profile": "epic"})
     (card,) = call(app, "none")["cards"]
-    assert card["source"]["topic"]["code"] == "NotSupported"
+    assert card["source"]["topic"]["code"] == "AgainstMmn"
 
 
 def test_an_unknown_profile_stops_start_up(tmp_path: Path) -> None:

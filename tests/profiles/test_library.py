@@ -21,15 +21,15 @@ from tests.profiles.support import delivered, normalise
 
 SCENARIOS = {s.name: s for s in load_scenarios()}
 GOLDENS = FIXTURES / "profiles"
-GOLDEN_SCENARIOS = ("onset-proximal-not-supported", "no-ncs-cb-unknown", "definite-cb-median-forearm")
-TWO_ORDERS = "two-ivig-orders-not-supported"
+GOLDEN_SCENARIOS = ("babinski-present-against-mmn", "no-ncs-cb-unknown", "definite-cb-median-forearm")
+TWO_ORDERS = "two-ivig-orders-against-mmn"
 UPDATE = os.environ.get("IVIG_CDS_UPDATE_GOLDENS") == "1"
 JSON = dict[str, Any]
 
 
 def two_order_body() -> tuple[FixtureScenario, JSON]:
-    """Return a not-supported scenario whose call carries two draft IVIg orders."""
-    scenario = SCENARIOS["onset-proximal-not-supported"]
+    """Return an against-mmn scenario whose call carries two draft IVIg orders."""
+    scenario = SCENARIOS["babinski-present-against-mmn"]
     body = copy.deepcopy(scenario.hook_request())
     first = body["context"]["draftOrders"]["entry"][0]
     second = copy.deepcopy(first)
@@ -83,10 +83,10 @@ def test_two_orders_by_hand() -> None:
     """Generic keeps one cancel with two actions; Epic gets one per order, 'any', static topic code."""
     (generic,) = body_of(TWO_ORDERS, "generic")["cards"]
     (epic,) = body_of(TWO_ORDERS, "epic")["cards"]
-    assert generic["source"]["topic"]["code"] == "not-supported"
+    assert generic["source"]["topic"]["code"] == "against-mmn"
     assert [len(s["actions"]) for s in generic["suggestions"]] == [2]
     assert generic["selectionBehavior"] == "at-most-one"
-    assert epic["source"]["topic"]["code"] == "NotSupported"
+    assert epic["source"]["topic"]["code"] == "AgainstMmn"
     assert epic["selectionBehavior"] == "any"
     targets = [[a["resourceId"] for a in s["actions"]] for s in epic["suggestions"]]
     assert [len(t) for t in targets] == [1, 1]
@@ -100,10 +100,10 @@ def test_two_orders_by_hand() -> None:
 
 def test_oracle_by_hand() -> None:
     """Oracle keeps registered links only (here doi.org), and the card text is unchanged."""
-    (generic,) = body_of("onset-proximal-not-supported", "generic")["cards"]
-    (oracle,) = body_of("onset-proximal-not-supported", "oracle")["cards"]
+    (generic,) = body_of("babinski-present-against-mmn", "generic")["cards"]
+    (oracle,) = body_of("babinski-present-against-mmn", "oracle")["cards"]
     assert generic["links"] and all(link["url"].startswith("https://doi.org/") for link in generic["links"])
     assert oracle["links"] == generic["links"]
-    unregistered = delivered(SCENARIOS["onset-proximal-not-supported"], build_client_profile("oracle"))
+    unregistered = delivered(SCENARIOS["babinski-present-against-mmn"], build_client_profile("oracle"))
     assert "links" not in unregistered["cards"][0]
     assert oracle["detail"] == generic["detail"] == unregistered["cards"][0]["detail"]
