@@ -8,8 +8,12 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from cds_hooks.errors import CdsError, DataUnavailable, InvalidRequest, UnknownService
+from service.logs import log
+from service.metrics import STORE_UNAVAILABLE
+from service.store import StoreUnavailable
 
 ERROR_SYSTEM = "http://ivig-cds.org/fhir/CodeSystem/service-error"
+STORE_RETRY_AFTER_SECONDS = 5  # a store that cannot take writes: when a client may try this replica again
 
 
 class ServiceError(Exception):
@@ -76,6 +80,18 @@ def core_error_response(exc: CdsError) -> Response:
     return error_response(400, exc.code, exc.message, "processing", exc.field)
 
 
+def store_unavailable_response(exc: StoreUnavailable) -> Response:
+    """Return 503 + Retry-After for a call whose required store write could not be done (nothing kept)."""
+    cause = type(exc.__cause__).__name__ if exc.__cause__ else "StoreUnavailable"
+    log.error("store cannot take a write", extra={"event": "store-unavailable", "error": cause})
+    STORE_UNAVAILABLE.inc()
+    response = error_response(
+        503, "store-unavailable", "the service cannot record this call now; retry later", "transient"
+    )
+    response.headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Register JSON handlers for every error, so no HTML page or stack trace ever leaves the service."""
 
@@ -86,6 +102,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError) -> Response:
         return error_response(exc.status, exc.code, exc.message, exc.issue_type)
+
+    @app.errorhandler(StoreUnavailable)
+    def _store(exc: StoreUnavailable) -> Response:
+        return store_unavailable_response(exc)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -28,3 +28,6 @@ FHIR_READS = Histogram(
 FHIR_ERRORS = Counter(
     "ivig_cds_fhir_read_errors_total", "Failed reads from the EHR's FHIR server by kind", ["kind"]
 )
+STORE_UNAVAILABLE = Counter(
+    "ivig_cds_store_unavailable_total", "Calls answered 503 because the store could not take a write"
+)

@@ -32,10 +32,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, InternalError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from cds_hooks.models import Feedback
 
+SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a SQLite write waits for another process's lock before failing
 JTI_PURGE_INTERVAL_SECONDS = 60  # expired replay-cache entries are deleted at most this often per process
 
 metadata = MetaData()
@@ -106,6 +108,15 @@ class StoreError(Exception):
     """The store could not be reached or written."""
 
 
+class StoreUnavailable(StoreError):
+    """The store cannot take a write now (read-only, locked past the busy timeout, gone): retry later."""
+
+
+# What a database raises when it cannot take a write at all (as opposed to refusing one row, IntegrityError):
+# SQLite "readonly database", "database is locked", disk I/O; PostgreSQL read-only transaction, lost server.
+_CANNOT_WRITE = (OperationalError, InternalError, InterfaceError, PoolTimeout)
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     """One hook call as the audit trail keeps it: no raw patient id, no token."""
@@ -161,9 +172,15 @@ class Store:
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        """Return a connection in a write transaction, committed on exit (one writer a process on SQLite)."""
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        """Return a connection in a write transaction, committed on exit (one writer a process on SQLite).
+
+        Raises StoreUnavailable when the database cannot take the write; IntegrityError passes through.
+        """
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                yield conn
+        except _CANNOT_WRITE as exc:
+            raise StoreUnavailable(f"the store cannot take a write: {exc.__class__.__name__}") from exc
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -341,7 +358,7 @@ def _create_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, future=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, connect_args={"timeout": 15})
+    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -350,7 +367,7 @@ def _create_engine(url: str) -> Engine:
         # WAL + NORMAL: a commit does not wait for fsync (the WAL is synced at checkpoints); durable across
         # process crashes, the last commits may be lost on power failure. Production runs PostgreSQL.
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     return engine

@@ -255,7 +255,8 @@ def test_hook_call_leaves_a_pseudonymous_audit_record(client: FlaskClient) -> No
 def test_health_and_readiness(client: FlaskClient) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json["checks"] == {"store": True, "services": True}
+    assert ready.json["checks"] == {"store": True, "storeWrites": True, "services": True}
+    assert ready.status_code == 200
 
 
 def test_medication_request_draft_helper_is_a_medication_request() -> None:
