@@ -12,6 +12,17 @@ from tests.ci import skip_or_fail
 from tests.pg_server import find_pg_bin, running_postgres
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-goldens`: rewrite the scenario goldens (tests/scenarios) that meet their expectation."""
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite fixtures/scenarios/*/expected-response.json from the hook with full prefetch, only for "
+        "responses that meet the scenario's hand-written expectation; review the diff before committing",
+    )
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A URL of a throwaway PostgreSQL server (skipped locally without PostgreSQL; required in CI)."""

@@ -23,27 +23,13 @@ from fixtures.library import (
     load_json,
     load_scenarios,
 )
+from fixtures.scenario_record import Scenario
+from fixtures.scenario_registry import CRITERIA, SPECS, Spec, check_expectation
+from fixtures.scenario_registry import scenario as register_scenario
 
 ALL = load_scenarios()
 GOLDEN = "expected-response.json"  # written by tests/scenarios, not the generator
 BUNDLE_FILES = sorted(p for p in SCENARIOS.glob("*/*.json") if p.name not in ("scenario.json", GOLDEN))
-CRITERIA = {
-    "X-UMN",
-    "X-BULBAR",
-    "X-SENSORY",
-    "X-RESP",
-    "X-SYMMETRIC",
-    "X-ALS",
-    "CB",
-    "T-ONSET",
-    "T-EMG",
-    "T-CK",
-    "S-GM1",
-    "S-CSF",
-    "S-MRI",
-}
-STATUSES = {"met", "not-met", "unknown"}
-CB_STATUSES = {"definite", "probable", "absent", "unknown"}
 
 
 def by_name(scenarios: list[FixtureScenario]) -> Any:
@@ -63,8 +49,66 @@ def codings(node: Any) -> Iterator[dict[str, Any]]:
             yield from codings(item)
 
 
-def test_library_has_at_least_30_scenarios() -> None:
-    assert len(ALL) >= 30
+def test_library_has_at_least_100_scenarios() -> None:
+    assert len(ALL) >= 100
+
+
+def test_every_row_of_the_outcome_table_appears() -> None:
+    rows = {s.meta["expected"]["row"] for s in ALL}
+    assert rows == {"0", "1", "2", "3", "4", "5", "6", "6a", "7", "8", "9", "10", "10a", "11", "12"}
+
+
+def test_every_cb_unknown_reason_appears() -> None:
+    reasons = {s.meta["expected"].get("cbReason") for s in ALL} - {None}
+    assert reasons == {
+        "no study",
+        "preliminary report",
+        "no proximal stimulation",
+        "area not reported",
+        "distal CMAP too low",
+        "affected nerves not documented",
+        "insufficient study",
+    }
+
+
+def _spec(**changes: Any) -> Spec:
+    fields: dict[str, Any] = {
+        "name": "x",
+        "tag": "x",
+        "outcome": "supported",
+        "criteria": {"CB": "definite"},
+        "description": "x",
+        "build": lambda s: None,
+        "row": "5",
+        "suggestions": (),
+    }
+    return Spec(**{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"criteria": {}},
+        {"outcome": "not-supported", "row": "11"},  # no cancel suggested
+        {"suggestions": ("cancel",)},  # cancel on a supported card
+        {"criteria": {"CB": "unknown"}},  # CB unknown without its reason
+        {"row": "8"} | {"outcome": None},
+        {"criteria": {"T-FOO": "met"}},
+        {"suggestions": ("order:not-a-code",)},
+    ],
+)
+def test_an_incomplete_expectation_is_refused(changes: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="scenario x"):
+        check_expectation(_spec(**changes))
+
+
+def test_a_scenario_naming_no_criterion_is_not_registered() -> None:
+    before = len(SPECS)
+    with pytest.raises(ValueError, match="names no criterion"):
+        register_scenario("x", "x", "supported", "x", {}, row="5")(lambda s: None)
+    assert len(SPECS) == before
+    check_expectation(_spec())  # the complete one passes
+    assert isinstance(Scenario("t", "male", "1970-01-01").patient_id, str)
 
 
 def test_every_outcome_and_no_card_appear() -> None:
@@ -125,11 +169,20 @@ def test_scenario_metadata_is_complete(scenario: FixtureScenario) -> None:
     assert meta["description"].strip()
     assert meta["hook"] in ("order-sign", "order-select")
     assert meta["asOf"] == "2026-06-01"
-    assert set(meta["expected"]) == {"outcome", "criteria"}
+    assert (
+        {"outcome", "row", "criteria", "suggestions"}
+        <= set(meta["expected"])
+        <= {
+            "outcome",
+            "row",
+            "criteria",
+            "suggestions",
+            "cbReason",
+        }
+    )
     assert scenario.expected_outcome is None or scenario.expected_outcome in OUTCOMES
-    for criterion, status in scenario.expected_criteria.items():
-        assert criterion in CRITERIA
-        assert status in (CB_STATUSES if criterion == "CB" else STATUSES)
+    assert scenario.expected_criteria, "a scenario names at least one criterion"
+    assert set(scenario.expected_criteria) <= set(CRITERIA)
     drafts = [e["resource"] for e in scenario.draft_orders["entry"]]
     draft_refs = {f"{d['resourceType']}/{d['id']}" for d in drafts}
     if meta["hook"] == "order-select":

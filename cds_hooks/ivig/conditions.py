@@ -1,7 +1,7 @@
 """Condition status readers: is a Condition active, refuted, confirmed? (FHIR R4 Condition statuses).
 
 The clinical and verification status value sets are FHIR-defined structure, not clinical bindings;
-they are matched on code. A missing clinicalStatus counts as active (lenient, contract §6).
+they are matched on code. A missing clinicalStatus counts as active (lenient, docs/clinical-logic.md).
 """
 
 from __future__ import annotations
@@ -35,5 +35,5 @@ def is_confirmed(condition: JSON) -> bool:
 
 
 def is_present(condition: JSON) -> bool:
-    """Return whether a Condition asserts its code now: active and not refuted (contract §2)."""
+    """Return whether a Condition asserts its code now: active and not refuted (docs/clinical-logic.md)."""
     return is_active(condition) and not is_refuted(condition)

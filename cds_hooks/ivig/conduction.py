@@ -1,20 +1,21 @@
-"""Motor conduction block per segment and per patient (EFNS2010 electrodiagnostic criteria).
+"""Motor conduction block of one segment (EFNS2010 electrodiagnostic criteria; docs/clinical-logic.md).
 
-Ratios are rounded to 9 decimals before comparison so that "exactly 50%" and "exactly 30%" are
-decided as written, not by floating-point noise. Every threshold comes from `Rules.thresholds`.
+A segment is `definite`, `probable` or `none` (usable, no block), or cannot count: `excluded` (a nerve
+of `cb.excluded_nerves`), `entrapment` (across an entrapment zone), or `unusable` with a gap saying
+why it could not have shown a block (`no-proximal`, `no-area`, `low-distal`). Ratios are rounded to 9
+decimals so that "exactly 50%" is decided as written. Every threshold comes from the rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cds_hooks.ivig.facts import CodedFact, Evidence, MotorSegment
-from cds_hooks.ivig.rules_model import Codes, Rules
+from cds_hooks.ivig.facts import MotorSegment
+from cds_hooks.ivig.rules_model import Rules
 
-SegmentStatus = Literal["definite", "probable", "none", "unknown", "entrapment"]
-BlockStatus = Literal["definite", "probable", "absent", "unknown"]
+SegmentStatus = Literal["definite", "probable", "none", "unusable", "entrapment", "excluded"]
+Gap = Literal["no-proximal", "no-area", "low-distal"]
 _PRECISION = 9
 
 
@@ -25,24 +26,25 @@ class SegmentVerdict:
     segment: MotorSegment
     status: SegmentStatus
     reason: str
+    gap: Gap | None = None
     area_reduction: float | None = None
     duration_increase: float | None = None
-
-
-@dataclass(frozen=True)
-class ConductionBlock:
-    """Patient-level CB: the coded conclusion wins over the computation; disagreement is flagged."""
-
-    status: BlockStatus
-    computed: BlockStatus
-    reported: BlockStatus | None
-    reported_evidence: Evidence | None
-    segments: tuple[SegmentVerdict, ...]
+    amplitude_based: bool = False
 
     @property
-    def disagreement(self) -> bool:
-        """Return whether the coded conclusion and a decisive computation differ."""
-        return self.reported is not None and self.computed != "unknown" and self.computed != self.reported
+    def blocked(self) -> bool:
+        """Return whether the segment shows definite or probable CB."""
+        return self.status in ("definite", "probable")
+
+    @property
+    def usable(self) -> bool:
+        """Return whether the segment could have shown a block (so it may show its absence)."""
+        return self.status in ("definite", "probable", "none")
+
+    @property
+    def counted(self) -> bool:
+        """Return whether the segment counts at all (not an excluded nerve, not across an entrapment zone)."""
+        return self.status not in ("excluded", "entrapment")
 
 
 def crosses_entrapment(segment: MotorSegment, rules: Rules) -> bool:
@@ -80,32 +82,62 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(numerator / denominator, _PRECISION)
 
 
-def _areas(segment: MotorSegment, rules: Rules) -> tuple[float | None, float | None, str]:
-    """Return (distal, proximal) areas, falling back to amplitudes only if configured."""
-    if segment.area_distal is not None and segment.area_proximal is not None:
-        return segment.area_distal, segment.area_proximal, ""
-    if rules.thresholds.amplitude_for_area:
-        return segment.amplitude_distal, segment.amplitude_proximal, " (amplitude used for area)"
-    return None, None, ""
+def distal_amplitude_ok(segment: MotorSegment, rules: Rules) -> bool | None:
+    """Return the distal amplitude condition (> min mV and > fraction of LLN); None when not reported."""
+    t = rules.thresholds
+    amplitude = segment.amplitude_distal
+    if amplitude is None:
+        return None
+    lln = segment.lln if segment.lln is not None else rules.anatomy.default_lln_mv.get(segment.nerve or "")
+    if amplitude <= t.cb_min_distal_amplitude_mv:
+        return False
+    return lln is None or amplitude > round(t.cb_min_distal_amplitude_lln_fraction * lln, _PRECISION)
 
 
 def evaluate_segment(segment: MotorSegment, rules: Rules) -> SegmentVerdict:
     """Return the CB verdict of one motor segment (EFNS2010 definite/probable CB)."""
+    if segment.nerve in rules.cb.excluded_nerves:
+        return SegmentVerdict(segment, "excluded", f"{segment.nerve} segments never count for CB (EFNS2010)")
     if crosses_entrapment(segment, rules):
         return SegmentVerdict(segment, "entrapment", "crosses a common entrapment site; never counts")
-    if segment.entrapment_site is None and (segment.distal_site is None or segment.proximal_site is None):
-        return SegmentVerdict(segment, "unknown", "stimulation sites not reported")
-    distal, proximal, note = _areas(segment, rules)
+    if segment.nerve is None or segment.distal_site is None or segment.proximal_site is None:
+        return SegmentVerdict(segment, "unusable", "nerve or stimulation sites not reported", "no-proximal")
+    if segment.amplitude_proximal is None and segment.area_proximal is None:
+        return SegmentVerdict(segment, "unusable", "no CMAP recorded at proximal stimulation", "no-proximal")
+    amplitude = distal_amplitude_ok(segment, rules)
+    if amplitude is None:
+        return SegmentVerdict(segment, "unusable", "distal CMAP amplitude not reported", "no-area")
+    if not amplitude:
+        reason = f"distal CMAP amplitude {segment.amplitude_distal:g} mV too low to show a block"
+        return SegmentVerdict(segment, "unusable", reason, "low-distal")
+    return _evaluate_areas(segment, rules)
+
+
+def _evaluate_areas(segment: MotorSegment, rules: Rules) -> SegmentVerdict:
+    """Return the verdict of a segment with proximal stimulation and a distal CMAP that could show a block."""
+    amplitude_based = segment.area_distal is None or segment.area_proximal is None
+    if amplitude_based and not rules.thresholds.amplitude_for_area:
+        return SegmentVerdict(segment, "unusable", "CMAP area not reported at both sites", "no-area")
+    distal = segment.amplitude_distal if amplitude_based else segment.area_distal
+    proximal = segment.amplitude_proximal if amplitude_based else segment.area_proximal
     ratio = _ratio(proximal, distal)
     if ratio is None:
-        return SegmentVerdict(segment, "unknown", "CMAP area not reported at both sites")
+        return SegmentVerdict(segment, "unusable", "CMAP area not reported at both sites", "no-area")
     reduction = round(1 - ratio, _PRECISION)
     dur_ratio = _ratio(segment.duration_proximal, segment.duration_distal)
     increase = None if dur_ratio is None else round(dur_ratio - 1, _PRECISION)
     status, reason = _area_verdict(reduction, increase, is_long_segment(segment, rules), rules)
-    if status in ("definite", "probable"):
-        status, reason = _amplitude_verdict(segment, status, reason, rules)
-    return SegmentVerdict(segment, status, reason + note, reduction, increase)
+    gap: Gap | None = "no-area" if status == "unusable" else None
+    if status == "definite" and (amplitude_based or segment.nerve not in rules.cb.definite_nerves):
+        status = "probable"
+        reason += (
+            "; amplitude-based, lower certainty: at most probable"
+            if amplitude_based
+            else f"; {segment.nerve} is not a definite-CB nerve: at most probable"
+        )
+    elif amplitude_based:
+        reason += "; amplitude-based, lower certainty"
+    return SegmentVerdict(segment, status, reason, gap, reduction, increase, amplitude_based)
 
 
 def _area_verdict(
@@ -120,62 +152,10 @@ def _area_verdict(
         if increase <= limit:
             return "definite", "area reduction and duration increase meet definite CB"
         return "probable", "area reduction with temporal dispersion (duration increase above limit)"
+    if increase is None:
+        return "unusable", "CMAP duration not reported: the segment cannot show the absence of a block"
     if long_segment and reduction >= t.cb_probable_long_area_reduction:
-        if increase is None:
-            return "unknown", "long-segment area reduction; duration not reported"
         if increase <= limit:
             return "probable", "long upper-limb segment area reduction meets probable CB"
         return "none", "long-segment area reduction with duration increase above limit"
     return "none", "area reduction below the CB thresholds"
-
-
-def _amplitude_verdict(
-    segment: MotorSegment, status: SegmentStatus, reason: str, rules: Rules
-) -> tuple[SegmentStatus, str]:
-    """Return the verdict after the distal amplitude condition (> min mV and > fraction of LLN)."""
-    t = rules.thresholds
-    amplitude = segment.amplitude_distal
-    if amplitude is None:
-        return "unknown", reason + "; distal CMAP amplitude not reported"
-    lln = segment.lln if segment.lln is not None else rules.anatomy.default_lln_mv.get(segment.nerve or "")
-    if amplitude <= t.cb_min_distal_amplitude_mv:
-        return "none", f"distal CMAP amplitude {amplitude:g} mV too low"
-    if lln is not None and amplitude <= round(t.cb_min_distal_amplitude_lln_fraction * lln, _PRECISION):
-        return "none", f"distal CMAP amplitude {amplitude:g} mV not above the LLN fraction ({lln:g} mV LLN)"
-    return status, reason
-
-
-def evaluate_conduction_block(
-    segments: Sequence[MotorSegment], conclusion: CodedFact | None, rules: Rules
-) -> ConductionBlock:
-    """Return patient-level CB: definite > probable > absent (a segment studied, none qualifies) > unknown."""
-    verdicts = tuple(evaluate_segment(s, rules) for s in segments)
-    statuses = {v.status for v in verdicts}
-    computed: BlockStatus = "unknown"
-    if "definite" in statuses:
-        computed = "definite"
-    elif "probable" in statuses:
-        computed = "probable"
-    elif "none" in statuses:
-        computed = "absent"
-    reported = _reported_status(conclusion, rules)
-    status = reported if reported is not None else computed
-    evidence = conclusion.evidence if reported is not None and conclusion else None
-    return ConductionBlock(status, computed, reported, evidence, verdicts)
-
-
-def _reported_status(conclusion: CodedFact | None, rules: Rules) -> BlockStatus | None:
-    """Return the CB status a neurophysiologist coded on the NCS report, if any."""
-    if conclusion is None:
-        return None
-    codes = conclusion.codes
-    r = rules.reports
-    options: tuple[tuple[BlockStatus, Codes], ...] = (
-        ("definite", r.cb_definite),
-        ("probable", r.cb_probable),
-        ("absent", r.cb_absent),
-    )
-    for status, bound in options:
-        if any((c.system, c.code) in codes for c in bound):
-            return status
-    return None

@@ -14,6 +14,7 @@ class CriterionId(StrEnum):
     X_RESP = "X-RESP"
     X_SYMMETRIC = "X-SYMMETRIC"
     X_ALS = "X-ALS"
+    C_MULTIFOCAL = "C-MULTIFOCAL"
     CB = "CB"
     T_ONSET = "T-ONSET"
     T_EMG = "T-EMG"
@@ -21,6 +22,7 @@ class CriterionId(StrEnum):
     S_GM1 = "S-GM1"
     S_CSF = "S-CSF"
     S_MRI = "S-MRI"
+    S_US = "S-US"
 
 
 TITLES: dict[CriterionId, str] = {
@@ -30,13 +32,34 @@ TITLES: dict[CriterionId, str] = {
     CriterionId.X_RESP: "Respiratory involvement",
     CriterionId.X_SYMMETRIC: "Diffuse symmetric weakness at onset",
     CriterionId.X_ALS: "Established ALS",
+    CriterionId.C_MULTIFOCAL: "Weakness in the territory of two or more nerves",
     CriterionId.CB: "Motor conduction block (definite or probable)",
     CriterionId.T_ONSET: "Distal upper-limb onset",
     CriterionId.T_EMG: "EMG abnormalities confined to clinically weak muscles",
     CriterionId.T_CK: "Normal creatine kinase",
-    CriterionId.S_GM1: "Raised IgM anti-GM1 antibodies",
+    CriterionId.S_GM1: "IgM anti-GM1 or anti-GM1/GalC antibodies positive",
     CriterionId.S_CSF: "CSF protein raised but below the upper bound",
     CriterionId.S_MRI: "Brachial plexus MRI T2 hyperintensity or swelling",
+    CriterionId.S_US: "Nerve enlargement on ultrasound",
+}
+
+# The evidence each criterion rests on (ids of docs/clinical-logic.md, shown on every card row).
+SOURCES: dict[CriterionId, str] = {
+    CriterionId.X_UMN: "EFNS2010",
+    CriterionId.X_BULBAR: "SIMON2013 entry criteria; EFNS2010 (marked bulbar involvement)",
+    CriterionId.X_SENSORY: "EFNS2010",
+    CriterionId.X_RESP: "SIMON2013 entry criteria",
+    CriterionId.X_SYMMETRIC: "EFNS2010",
+    CriterionId.X_ALS: "SIMON2013",
+    CriterionId.C_MULTIFOCAL: "EFNS2010",
+    CriterionId.CB: "EFNS2010",
+    CriterionId.T_ONSET: "SIMON2013",
+    CriterionId.T_EMG: "SIMON2013",
+    CriterionId.T_CK: "SIMON2013",
+    CriterionId.S_GM1: "EFNS2010; NOBILEORAZIO2014",
+    CriterionId.S_CSF: "EFNS2010",
+    CriterionId.S_MRI: "EFNS2010",
+    CriterionId.S_US: "GOEDEE2017; HERRAETS",
 }
 
 EXCLUSIONS = (
@@ -48,4 +71,4 @@ EXCLUSIONS = (
     CriterionId.X_ALS,
 )
 TRIAD = (CriterionId.T_ONSET, CriterionId.T_EMG, CriterionId.T_CK)
-SUPPORTIVE = (CriterionId.S_GM1, CriterionId.S_CSF, CriterionId.S_MRI)
+SUPPORTIVE = (CriterionId.S_GM1, CriterionId.S_CSF, CriterionId.S_MRI, CriterionId.S_US)

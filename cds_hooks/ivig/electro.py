@@ -1,8 +1,9 @@
-"""Extract electrodiagnostic facts: motor and sensory segments, EMG muscles, report conclusions (contract §5).
+"""Extract electrodiagnostic facts: NCS studies and segments, sensory segments, EMG (docs/clinical-logic.md).
 
 Segments and muscles come from the record's Observations and from NCS/EMG report results (read by
-`record.read_record` when not fetched). An Observation without its own date takes its report's date.
-Only the NCS/EMG lookback window counts.
+`record.read_record` when not fetched). Each segment belongs to the latest counted report listing it
+(several studies are kept apart); one without its own date takes its report's date. Results only of
+reports that do not count were already dropped by `read_record`. Only the NCS/EMG lookback counts.
 """
 
 from __future__ import annotations
@@ -10,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from cds_hooks.ivig.facts import CodedFact, EmgMuscle, MotorSegment, SensorySegment, pick_latest
+from cds_hooks.ivig.facts import (
+    CodedFact,
+    EmgMuscle,
+    Evidence,
+    MotorSegment,
+    NcsStudy,
+    SensorySegment,
+    pick_latest,
+)
 from cds_hooks.ivig.fhir_read import (
     ComponentIndex,
+    belongs_to,
     codings,
     dicts,
     has_code,
@@ -27,31 +37,39 @@ from cds_hooks.ivig.fhir_read import (
 from cds_hooks.ivig.findings import body_site_key, extract_side
 from cds_hooks.ivig.record import Record
 from cds_hooks.ivig.rules_model import Codes, Rules
-from cds_hooks.ivig.window import evidence_of, in_window
+from cds_hooks.ivig.window import code_text, evidence_of, in_window
 from cds_hooks.models import JSON
 
 
-def _report_dates(record: Record, rules: Rules) -> dict[str, date]:
-    """Return, per result reference of an NCS/EMG report, the report's date."""
-    dates: dict[str, date] = {}
-    report_codes = rules.reports.ncs + rules.reports.emg
-    for report in record.of_type("DiagnosticReport"):
-        day = resource_date(report)
-        if day is None or not has_code(report.get("code"), report_codes):
-            continue
+def _counted_reports(record: Record, rules: Rules, codes: Codes, windowed: bool = True) -> list[JSON]:
+    """Return the counted reports coded `codes` (dated within the NCS/EMG lookback when `windowed`)."""
+    lookback = rules.thresholds.electro_lookback_days if windowed else None
+    return [
+        r
+        for r in record.of_type("DiagnosticReport")
+        if has_code(r.get("code"), codes) and in_window(resource_date(r), record.as_of, lookback)
+    ]
+
+
+def _owners(reports: list[JSON]) -> dict[str, JSON]:
+    """Return, per result reference, the latest report listing it (a segment takes its report's date)."""
+    owners: dict[str, JSON] = {}
+    dated = sorted(reports, key=lambda r: resource_date(r) or date.min)
+    for report in dated:
         for ref in dicts(report.get("result")):
             target = reference_target(ref)
             if target:
-                dates.setdefault(relative_reference(target), day)
-    return dates
+                owners[relative_reference(target)] = report
+    return owners
 
 
 def _electro_observations(record: Record, rules: Rules, codes: Codes) -> list[tuple[JSON, date | None]]:
     """Return the Observations coded `codes` with their effective date, within the NCS/EMG lookback."""
-    report_dates = _report_dates(record, rules)
+    owners = _owners(_counted_reports(record, rules, rules.reports.ncs + rules.reports.emg, windowed=False))
     out = []
     for obs in record.coded("Observation", codes):
-        day = resource_date(obs) or report_dates.get(reference_of(obs))
+        owner = owners.get(reference_of(obs))
+        day = resource_date(obs) or (resource_date(owner) if owner else None)
         if in_window(day, record.as_of, rules.thresholds.electro_lookback_days):
             out.append((obs, day))
     return out
@@ -80,35 +98,67 @@ def _measure(comps: ComponentIndex, codes: Codes, units: Mapping[str, float]) ->
     return quantity_value(comp.get("valueQuantity"), units)
 
 
-def extract_motor_segments(record: Record, rules: Rules) -> list[MotorSegment]:
-    """Return the motor nerve segments in the NCS lookback."""
-    c, u = rules.components, rules.units
-    segments = []
+def extract_studies(record: Record, rules: Rules) -> tuple[NcsStudy, ...]:
+    """Return every counted NCS report in the lookback with its segments, plus segments without a report."""
+    reports = _counted_reports(record, rules, rules.reports.ncs)
+    owners = _owners(reports)
+    by_report: dict[str, list[MotorSegment]] = {reference_of(r): [] for r in reports}
+    loose: list[MotorSegment] = []
     for obs, day in _electro_observations(record, rules, rules.observations.motor_segment):
-        comps = index_components(obs)  # each component looked up once, not once per binding
-        entrapment = indexed_component(comps, c.entrapment_site)
-        flag = entrapment.get("valueBoolean") if entrapment else None
-        nerve, side = _nerve(obs, rules), extract_side(obs, rules)
-        distal, proximal = _site(comps, c.distal_site), _site(comps, c.proximal_site)
-        label = f"{nerve or '?'} {side or ''} {distal or '?'}-{proximal or '?'}".replace("  ", " ")
-        segments.append(
-            MotorSegment(
-                nerve=nerve,
-                side=side,
-                distal_site=distal,
-                proximal_site=proximal,
-                amplitude_distal=_measure(comps, c.amplitude_distal, u.cmap_amplitude),
-                amplitude_proximal=_measure(comps, c.amplitude_proximal, u.cmap_amplitude),
-                area_distal=_measure(comps, c.area_distal, u.cmap_area),
-                area_proximal=_measure(comps, c.area_proximal, u.cmap_area),
-                duration_distal=_measure(comps, c.duration_distal, u.cmap_duration),
-                duration_proximal=_measure(comps, c.duration_proximal, u.cmap_duration),
-                lln=_measure(comps, c.amplitude_lln, u.cmap_amplitude),
-                entrapment_site=flag if isinstance(flag, bool) else None,
-                evidence=evidence_of(obs, label, day),
-            )
+        owner = owners.get(reference_of(obs))
+        segment = _motor_segment(obs, day, rules)
+        (by_report[reference_of(owner)] if owner is not None else loose).append(segment)
+    studies = [
+        NcsStudy(
+            report=evidence_of(r, code_text(r.get("conclusionCode"))),
+            conclusion=frozenset((c.system, c.code) for c in codings(r.get("conclusionCode"))),
+            segments=tuple(by_report[reference_of(r)]),
         )
-    return segments
+        for r in sorted(reports, key=lambda r: (resource_date(r) or date.min, reference_of(r)))
+    ]
+    if loose:
+        studies.append(NcsStudy(None, frozenset(), tuple(loose)))
+    return tuple(studies)
+
+
+def extract_preliminary_ncs(record: Record, rules: Rules) -> tuple[Evidence, ...]:
+    """Return the patient's preliminary NCS reports in the lookback (read for the CB reason only)."""
+    lookback = rules.thresholds.electro_lookback_days
+    return tuple(
+        evidence_of(r, "preliminary NCS report")
+        for r in record.index.values()
+        if r.get("resourceType") == "DiagnosticReport"
+        and r.get("status") == "preliminary"
+        and belongs_to(r, record.patient_id)
+        and has_code(r.get("code"), rules.reports.ncs)
+        and in_window(resource_date(r), record.as_of, lookback)
+    )
+
+
+def _motor_segment(obs: JSON, day: date | None, rules: Rules) -> MotorSegment:
+    """Return one motor segment read from its components."""
+    c, u = rules.components, rules.units
+    comps = index_components(obs)  # each component looked up once, not once per binding
+    entrapment = indexed_component(comps, c.entrapment_site)
+    flag = entrapment.get("valueBoolean") if entrapment else None
+    nerve, side = _nerve(obs, rules), extract_side(obs, rules)
+    distal, proximal = _site(comps, c.distal_site), _site(comps, c.proximal_site)
+    label = f"{nerve or '?'} {side or ''} {distal or '?'}-{proximal or '?'}".replace("  ", " ")
+    return MotorSegment(
+        nerve=nerve,
+        side=side,
+        distal_site=distal,
+        proximal_site=proximal,
+        amplitude_distal=_measure(comps, c.amplitude_distal, u.cmap_amplitude),
+        amplitude_proximal=_measure(comps, c.amplitude_proximal, u.cmap_amplitude),
+        area_distal=_measure(comps, c.area_distal, u.cmap_area),
+        area_proximal=_measure(comps, c.area_proximal, u.cmap_area),
+        duration_distal=_measure(comps, c.duration_distal, u.cmap_duration),
+        duration_proximal=_measure(comps, c.duration_proximal, u.cmap_duration),
+        lln=_measure(comps, c.amplitude_lln, u.cmap_amplitude),
+        entrapment_site=flag if isinstance(flag, bool) else None,
+        evidence=evidence_of(obs, label, day),
+    )
 
 
 def extract_sensory_segments(record: Record, rules: Rules) -> list[SensorySegment]:

@@ -31,7 +31,7 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Finding:
-    """A clinical finding documented present or absent (contract §2)."""
+    """A clinical finding documented present or absent (docs/clinical-logic.md)."""
 
     name: str
     present: bool
@@ -77,7 +77,7 @@ class LabResult:
 
 @dataclass(frozen=True)
 class MotorSegment:
-    """One motor nerve segment with distal and proximal stimulation (contract §5)."""
+    """One motor nerve segment with distal and proximal stimulation (docs/clinical-logic.md)."""
 
     nerve: str | None
     side: Side | None
@@ -115,34 +115,68 @@ class EmgMuscle:
 
 
 @dataclass(frozen=True)
-class Exposure:
-    """One IVIg administration or order in the history."""
+class NcsStudy:
+    """One NCS report (None: segments recorded without a counted report) with its conclusion and segments."""
 
+    report: Evidence | None
+    conclusion: frozenset[tuple[str, str]]
+    segments: tuple[MotorSegment, ...]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A strength measure (grip per side); `value` None when its unit cannot be judged."""
+
+    kind: str
+    side: Side | None
+    value: float | None
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class NerveArea:
+    """A nerve cross-sectional area (mm², None in an unknown unit) at a nerve, side and site."""
+
+    nerve: str | None
+    side: Side | None
+    site: str | None
+    area: float | None
     evidence: Evidence
 
 
 @dataclass(frozen=True)
 class Facts:
-    """Every fact the criteria read, each with its evidence."""
+    """Every fact the criteria read, each with its evidence, as of the assessment date."""
 
+    as_of: date
     findings: Mapping[str, Finding]
     onset_site: CodedFact | None
     onset_pattern: CodedFact | None
     grades: Mapping[tuple[str, Side | None], MuscleGrade]
     sum_scores: tuple[SumScore, ...]
+    grips: tuple[Measure, ...]
     ck: LabResult | None
     sex: str
     anti_gm1: CodedFact | None
+    anti_gm1_galc: CodedFact | None
     csf_protein: LabResult | None
-    motor_segments: tuple[MotorSegment, ...]
+    studies: tuple[NcsStudy, ...]
+    preliminary_ncs: tuple[Evidence, ...]
     sensory_segments: tuple[SensorySegment, ...]
     emg_muscles: tuple[EmgMuscle, ...]
-    ncs_cb_conclusion: CodedFact | None
-    ncs_sensory_conclusion: CodedFact | None
     emg_conclusion: CodedFact | None
+    nerve_areas: tuple[NerveArea, ...]
+    ultrasound_conclusion: CodedFact | None
+    ultrasound_reports: tuple[Evidence, ...]
     als: tuple[Evidence, ...]
     conditions_available: bool
-    exposures: tuple[Evidence, ...]
+    administrations: tuple[Evidence, ...]
+    ivig_requests: tuple[Evidence, ...]
+
+    @property
+    def motor_segments(self) -> tuple[MotorSegment, ...]:
+        """Return every counted motor segment of every study."""
+        return tuple(s for study in self.studies for s in study.segments)
 
 
 T = TypeVar("T")

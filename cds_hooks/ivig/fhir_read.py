@@ -1,6 +1,6 @@
 """Lenient readers of raw FHIR R4 JSON: codings, dates, references, quantities and components.
 
-Real data is messy (contract §6): every reader accepts any JSON value and answers None or empty
+Real data is messy (docs/clinical-logic.md): every reader accepts any JSON value and answers None or empty
 instead of raising. A coding matches on system and code only; display and text never decide.
 """
 
@@ -116,7 +116,7 @@ def belongs_to(resource: JSON, patient_id: str) -> bool:
 
 
 def usable_status(resource: JSON) -> bool:
-    """Return whether the resource's status lets it count (contract §2, §6)."""
+    """Return whether the resource's status lets it count (docs/clinical-logic.md)."""
     status = resource.get("status")
     if resource.get("resourceType") in ("Observation", "DiagnosticReport"):
         return status in _OBSERVATION_STATUS

@@ -1,12 +1,19 @@
-"""Extract examination facts: findings, onset, MRC grades and sum scores (contract §2, §4)."""
+"""Extract examination facts: findings, onset, MRC grades and sum scores (docs/clinical-logic.md)."""
 
 from __future__ import annotations
 
 from dataclasses import fields
 
 from cds_hooks.ivig.conditions import is_present
-from cds_hooks.ivig.facts import CodedFact, Finding, MuscleGrade, Side, SumScore, pick_latest
-from cds_hooks.ivig.fhir_read import codings, component, component_codes, has_code, number_value
+from cds_hooks.ivig.facts import CodedFact, Finding, Measure, MuscleGrade, Side, SumScore, pick_latest
+from cds_hooks.ivig.fhir_read import (
+    codings,
+    component,
+    component_codes,
+    has_code,
+    number_value,
+    quantity_value,
+)
 from cds_hooks.ivig.record import Record
 from cds_hooks.ivig.rules_model import Codes, FindingBinding, Rules
 from cds_hooks.ivig.window import evidence_of, in_window
@@ -153,3 +160,17 @@ def extract_sum_scores(record: Record, rules: Rules) -> list[SumScore]:
         label = f"{score:g}" + (f"/{maximum:g}" if maximum is not None else "")
         scores.append(SumScore((code.system, code.code, maximum), score, evidence_of(obs, label)))
     return scores
+
+
+def extract_grips(record: Record, rules: Rules) -> tuple[Measure, ...]:
+    """Return every grip strength measurement (kPa per side; value None in a unit the rules cannot judge)."""
+    grips = []
+    for obs in _observations(record, rules.observations.grip_strength):
+        quantity = obs.get("valueQuantity")
+        value = quantity_value(quantity, rules.units.grip_strength)
+        side = extract_side(obs, rules)
+        raw = quantity.get("value") if isinstance(quantity, dict) else None
+        unit = (quantity.get("code") or quantity.get("unit")) if isinstance(quantity, dict) else None
+        label = f"grip {side or ''} {raw} {unit or '(no unit)'}".replace("  ", " ")
+        grips.append(Measure("grip", side, value, evidence_of(obs, label)))
+    return tuple(grips)

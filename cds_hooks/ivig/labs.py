@@ -1,4 +1,4 @@
-"""Extract laboratory facts: CK, anti-GM1 IgM and CSF protein (contract §5)."""
+"""Extract laboratory facts: CK, anti-GM1 and anti-GM1/GalC IgM, CSF protein (docs/clinical-logic.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _lab_result(obs: JSON, units: Mapping[str, float]) -> LabResult:
         if high is not None:
             break
     interpretation = frozenset((c.system, c.code) for c in codings(obs.get("interpretation")))
-    label = _quantity_label(quantity)
+    label = quantity_label(quantity)
     return LabResult(value, high, interpretation, evidence_of(obs, label))
 
 
@@ -52,7 +52,7 @@ def _with_unit_of(high: object, quantity: object) -> object:
     return {**high, "code": quantity.get("code"), "unit": quantity.get("unit")}
 
 
-def _quantity_label(quantity: object) -> str:
+def quantity_label(quantity: object) -> str:
     """Return 'value unit' of a Quantity for evidence display."""
     if not isinstance(quantity, dict):
         return "(no value)"
@@ -67,15 +67,16 @@ def extract_ck(record: Record, rules: Rules) -> LabResult | None:
 
 def extract_csf_protein(record: Record, rules: Rules) -> LabResult | None:
     """Return the latest CSF protein, in g/L."""
-    return extract_lab(record, rules.observations.csf_protein, rules.units.csf_protein, None)
+    lookback = rules.thresholds.supportive_lookback_days
+    return extract_lab(record, rules.observations.csf_protein, rules.units.csf_protein, lookback)
 
 
-def extract_anti_gm1(record: Record, rules: Rules) -> CodedFact | None:
-    """Return the latest anti-GM1 IgM as its interpretation and value codes."""
+def extract_antibody(record: Record, rules: Rules, codes: Codes) -> CodedFact | None:
+    """Return the latest antibody result coded `codes` (anti-GM1, anti-GM1/GalC) as its codes."""
     facts = []
-    for obs in _lab_observations(record, rules.observations.anti_gm1, None):
-        codes = codings(obs.get("interpretation")) + codings(obs.get("valueCodeableConcept"))
-        if codes:
-            label = ", ".join(c.code for c in codes)
-            facts.append(CodedFact(frozenset((c.system, c.code) for c in codes), evidence_of(obs, label)))
+    for obs in _lab_observations(record, codes, rules.thresholds.supportive_lookback_days):
+        found = codings(obs.get("interpretation")) + codings(obs.get("valueCodeableConcept"))
+        if found:
+            label = ", ".join(c.code for c in found)
+            facts.append(CodedFact(frozenset((c.system, c.code) for c in found), evidence_of(obs, label)))
     return pick_latest(facts, lambda f: f.evidence.date)

@@ -1,4 +1,4 @@
-"""Is a medication IVIg? Binding match on codes and NDC product segments (contract §3).
+"""Is a medication IVIg? Binding match on codes and NDC product segments (docs/clinical-logic.md).
 
 NDC: a configured product code "labeler-product" (e.g. "44206-439") matches any package NDC whose
 first two hyphen-separated parts equal it after dropping leading zeros from each part, so

@@ -1,8 +1,8 @@
 """The patient's record as read for one decision: one `chart.get`, at most one batched `chart.read`.
 
 Searchset Bundles may carry `_include`d resources; they serve reference resolution. Report results
-and medication references not found in what was fetched are read in one batch (contract §5).
-Resources of other patients and with unusable statuses are dropped here (contract §6).
+and medication references not found in what was fetched are read in one batch (docs/clinical-logic.md).
+Resources of other patients and with unusable statuses are dropped here (docs/clinical-logic.md).
 """
 
 from __future__ import annotations
@@ -97,8 +97,27 @@ def read_record(
                 seen.setdefault(reference_of(value), value)
     patient_value = values.get("patient")
     patient = patient_value if isinstance(patient_value, dict) else None
-    usable = tuple(r for r in seen.values() if belongs_to(r, patient_id) and usable_status(r))
+    withdrawn = _withdrawn_results(seen, patient_id)
+    usable = tuple(
+        r
+        for r in seen.values()
+        if belongs_to(r, patient_id) and usable_status(r) and reference_of(r) not in withdrawn
+    )
     return Record(patient_id, as_of, usable, seen, patient, unavailable)
+
+
+def _withdrawn_results(seen: Mapping[str, JSON], patient_id: str) -> frozenset[str]:
+    """Return the results that only reports which do not count list (a withdrawn report withdraws them)."""
+    counted: set[str] = set()
+    listed: set[str] = set()
+    for resource in seen.values():
+        if resource.get("resourceType") != "DiagnosticReport" or not belongs_to(resource, patient_id):
+            continue
+        targets = {relative_reference(t) for t in map(reference_target, dicts(resource.get("result"))) if t}
+        listed |= targets
+        if usable_status(resource):
+            counted |= targets
+    return frozenset(listed - counted)
 
 
 def _unresolved_references(seen: Mapping[str, JSON]) -> list[str]:

@@ -21,6 +21,14 @@ __all__ = ["DEFAULT_RULES_RESOURCE", "Rules", "merge_rules", "parse_rules", "par
 DEFAULT_RULES_RESOURCE = ("cds_hooks.ivig", "rules.toml")
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+_KINDS = ("hard", "soft")
+# Keys of an earlier rules version whose meaning changed: a site file still setting them must be edited.
+RETIRED_KEYS = {
+    ("thresholds", "mrc_sum_mcid"): (
+        "was retired in rules 2026.12.0: the MRC sum MCID is now set per score maximum; "
+        'write it as [response] mrc_sum_mcid_by_max = { "60" = 2.0 } (your value for the 60-point score)'
+    ),
+}
 
 
 def merge_rules(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,12 +61,22 @@ def _loads(text: str, what: str) -> dict[str, Any]:
 
 def parse_rules(mapping: Mapping[str, Any]) -> Rules:
     """Return validated Rules from a mapping; raise RulesConfigError naming the key at fault."""
+    _check_retired(mapping)
     local = mapping.get("local_system")
     if not isinstance(local, str) or not local:
         raise RulesConfigError("'local_system' must be a non-empty string", field="local_system")
     rules = _build(Rules, mapping, "", local)
     _check_consistency(rules)
     return typing.cast(Rules, rules)
+
+
+def _check_retired(mapping: Mapping[str, Any]) -> None:
+    """Raise naming what to change when a key of an earlier rules version is still set."""
+    for (table, key), message in RETIRED_KEYS.items():
+        section = mapping.get(table)
+        if isinstance(section, Mapping) and key in section:
+            where = f"{table}.{key}"
+            raise RulesConfigError(f"'{where}' {message}", field=where)
 
 
 def _build(cls: type[Any], raw: Any, path: str, local: str) -> Any:
@@ -148,18 +166,19 @@ def _check_bounds(fld: dataclasses.Field[Any], value: Any, path: str) -> None:
 def _check_consistency(rules: Rules) -> None:
     """Raise when keys contradict each other (names used in tables must be declared)."""
     anatomy = rules.anatomy
-    for i, nerve in enumerate(anatomy.upper_limb_nerves):
-        if nerve not in anatomy.nerves:
-            where = f"anatomy.upper_limb_nerves[{i}]"
-            raise RulesConfigError(f"'{where}': unknown nerve '{nerve}'", field=where)
-    for nerve in anatomy.default_lln_mv:
-        if nerve not in anatomy.nerves:
-            where = f"anatomy.default_lln_mv.{nerve}"
-            raise RulesConfigError(f"'{where}': unknown nerve '{nerve}'", field=where)
-    for i, seg in enumerate(anatomy.entrapment_segments):
-        if seg.nerve not in anatomy.nerves:
-            where = f"anatomy.entrapment_segments[{i}].nerve"
-            raise RulesConfigError(f"'{where}': unknown nerve '{seg.nerve}'", field=where)
+    nerves = anatomy.nerves
+    _check_names(anatomy.upper_limb_nerves, nerves, "anatomy.upper_limb_nerves", "nerve")
+    _check_names(tuple(anatomy.default_lln_mv), nerves, "anatomy.default_lln_mv", "nerve")
+    _check_names(
+        tuple(s.nerve for s in anatomy.entrapment_segments), nerves, "anatomy.entrapment_segments", "nerve"
+    )
+    _check_names(tuple(anatomy.muscle_nerves), anatomy.muscles, "anatomy.muscle_nerves", "muscle")
+    _check_names(rules.cb.definite_nerves, nerves, "cb.definite_nerves", "nerve")
+    _check_names(rules.cb.excluded_nerves, nerves, "cb.excluded_nerves", "nerve")
+    _check_names((rules.cb.erb_point_site,), tuple(anatomy.site_rank), "cb.erb_point_site", "site")
+    _check_names(rules.ncs.weak_nerves_to_study, nerves, "ncs.weak_nerves_to_study", "nerve")
+    _check_exclusions(rules)
+    _check_mcids(rules)
     t: Thresholds = rules.thresholds
     if t.cb_probable_long_area_reduction > t.cb_definite_area_reduction:
         raise RulesConfigError(
@@ -171,3 +190,34 @@ def _check_consistency(rules: Rules) -> None:
             if factor <= 0:
                 where = f"units.{name}.{unit}"
                 raise RulesConfigError(f"'{where}': unit factor must be > 0, got {factor}", field=where)
+
+
+def _check_names(names: tuple[str, ...], known: tuple[str, ...], path: str, noun: str) -> None:
+    """Raise naming the first of `names` that is not among `known`."""
+    for i, name in enumerate(names):
+        if name not in known:
+            where = f"{path}[{i}]"
+            raise RulesConfigError(f"'{where}': unknown {noun} '{name}'", field=where)
+
+
+def _check_exclusions(rules: Rules) -> None:
+    """Raise when an exclusion names an unknown finding or kind."""
+    findings = tuple(
+        f.name for f in dataclasses.fields(rules.findings) if f.name not in ("present", "absent")
+    )
+    ex = rules.exclusions
+    for name in ("umn", "bulbar", "sensory", "respiratory"):
+        rule = getattr(ex, name)
+        for key in ("signs", "required_absent", "soft_when_only"):
+            _check_names(getattr(rule, key), findings, f"exclusions.{name}.{key}", "finding")
+        _check_names((rule.kind,), _KINDS, f"exclusions.{name}.kind", "kind (hard or soft)")
+    _check_names((ex.kinds.symmetric,), _KINDS, "exclusions.kinds.symmetric", "kind (hard or soft)")
+    _check_names((ex.kinds.als,), _KINDS, "exclusions.kinds.als", "kind (hard or soft)")
+
+
+def _check_mcids(rules: Rules) -> None:
+    """Raise when an MRC sum maximum is not a positive whole number or its MCID is not positive."""
+    for key, mcid in rules.response.mrc_sum_mcid_by_max.items():
+        where = f"response.mrc_sum_mcid_by_max.{key}"
+        if not key.isdigit() or int(key) <= 0 or mcid <= 0:
+            raise RulesConfigError(f"'{where}': the maximum and its MCID must be positive", field=where)

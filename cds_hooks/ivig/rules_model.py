@@ -1,4 +1,4 @@
-"""Typed, frozen rules configuration: bindings, thresholds and parameters (clinical-rules.md §7).
+"""Typed, frozen rules configuration: bindings, thresholds and parameters (docs/clinical-logic.md).
 
 Field names are the TOML keys. `rules.parse_rules` builds these from a mapping and validates them.
 Field metadata `min`/`max` bound numbers (inclusive); validation names the dotted key at fault.
@@ -6,56 +6,19 @@ Field metadata `min`/`max` bound numbers (inclusive); validation names the dotte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cds_hooks.ivig.codes import Code, Codes
+from cds_hooks.ivig.rules_settings import (
+    CbSettings,
+    Exclusions,
+    NcsSettings,
+    ResponseSettings,
+    UltrasoundSettings,
+)
 
-@dataclass(frozen=True)
-class Code:
-    """A (system, code) pair; matching ignores display and text (contract §6)."""
-
-    system: str
-    code: str
-
-    def token(self) -> str:
-        """Return the FHIR search token form `system|code`."""
-        return f"{self.system}|{self.code}"
-
-
-@dataclass(frozen=True, init=False)
-class Codes:
-    """A binding: an ordered set of codes, with its (system, code) pairs precomputed when the rules load."""
-
-    codes: tuple[Code, ...]
-    pairs: frozenset[tuple[str, str]]
-
-    def __init__(self, codes: Iterable[Code] = ()) -> None:
-        unique = tuple(dict.fromkeys(codes))
-        object.__setattr__(self, "codes", unique)
-        object.__setattr__(self, "pairs", frozenset((c.system, c.code) for c in unique))
-
-    def __iter__(self) -> Iterator[Code]:
-        return iter(self.codes)
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def __bool__(self) -> bool:
-        return bool(self.codes)
-
-    def __contains__(self, item: object) -> bool:
-        return isinstance(item, Code) and (item.system, item.code) in self.pairs
-
-    def __add__(self, other: Codes) -> Codes:
-        return Codes(self.codes + other.codes)
-
-    def first(self) -> Code:
-        """Return the first code of the binding (bindings are validated non-empty where this is used)."""
-        return self.codes[0]
-
-    def holds_any(self, pairs: Iterable[tuple[str, str]]) -> bool:
-        """Return whether any (system, code) of `pairs` is in this binding (the one membership test)."""
-        return any(p in self.pairs for p in pairs)
+__all__ = ["Code", "Codes", "Rules"]
 
 
 def _bounds(lo: float, hi: float | None = None) -> dict[str, float | None]:
@@ -65,7 +28,7 @@ def _bounds(lo: float, hi: float | None = None) -> dict[str, float | None]:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Every number of clinical-rules.md §7 (and a few more, documented in rules.toml)."""
+    """Every number of docs/clinical-logic.md (and a few more, documented in rules.toml)."""
 
     ck_lookback_days: int = field(metadata=_bounds(1))
     electro_lookback_days: int = field(metadata=_bounds(1))
@@ -78,11 +41,16 @@ class Thresholds:
     cb_min_distal_amplitude_mv: float = field(metadata=_bounds(0))
     cb_min_distal_amplitude_lln_fraction: float = field(metadata=_bounds(0, 1))
     amplitude_for_area: bool
+    supportive_lookback_days: int = field(metadata=_bounds(1))
     response_min_days: int = field(metadata=_bounds(0))
     response_baseline_window_days: int = field(metadata=_bounds(0))
-    mrc_sum_mcid: float = field(metadata=_bounds(0))
+    course_gap_days: int = field(metadata=_bounds(1))
+    maintenance_after_days: int = field(metadata=_bounds(1))
+    response_min_courses: int = field(metadata=_bounds(1))
+    response_followup_max_days_after_dose: int = field(metadata=_bounds(1))
+    grip_mcid_kpa: float = field(metadata=_bounds(0))
     mrc_normal_grade: float = field(metadata=_bounds(0))
-    supportive_for_possible_mmn: int = field(metadata=_bounds(1, 3))
+    supportive_for_possible_mmn: int = field(metadata=_bounds(1, 4))
     hyperreflexia_excludes: bool
     subcutaneous_in_scope: bool
     csf_protein_uln_g_per_l: float = field(metadata=_bounds(0))
@@ -98,11 +66,13 @@ class Units:
     cmap_amplitude: Mapping[str, float]
     cmap_area: Mapping[str, float]
     cmap_duration: Mapping[str, float]
+    grip_strength: Mapping[str, float]
+    nerve_csa: Mapping[str, float]
 
 
 @dataclass(frozen=True)
 class MedicationBinding:
-    """What makes a MedicationRequest an IVIg order (contract §3)."""
+    """What makes a MedicationRequest an IVIg order (docs/clinical-logic.md)."""
 
     codes: Codes
     ndc_system: str
@@ -121,7 +91,7 @@ class IndicationBinding:
 
 @dataclass(frozen=True)
 class FindingBinding:
-    """Clinical findings (contract §2) and the present/absent value codes."""
+    """Clinical findings (docs/clinical-logic.md) and the present/absent value codes."""
 
     present: Codes
     absent: Codes
@@ -141,7 +111,7 @@ class FindingBinding:
 
 @dataclass(frozen=True)
 class ObservationBinding:
-    """Observation.code bindings (contract §4, §5)."""
+    """Observation.code bindings (docs/clinical-logic.md)."""
 
     onset_site: Codes
     onset_pattern: Codes
@@ -149,6 +119,9 @@ class ObservationBinding:
     mrc_sum_score: Codes
     ck: Codes
     anti_gm1: Codes
+    anti_gm1_galc: Codes
+    grip_strength: Codes
+    nerve_csa: Codes
     csf_protein: Codes
     motor_segment: Codes
     sensory_segment: Codes
@@ -157,7 +130,7 @@ class ObservationBinding:
 
 @dataclass(frozen=True)
 class ComponentBinding:
-    """Observation.component.code bindings (contract §4, §5)."""
+    """Observation.component.code bindings (docs/clinical-logic.md)."""
 
     laterality: Codes
     mrc_sum_score_max: Codes
@@ -171,6 +144,7 @@ class ComponentBinding:
     duration_proximal: Codes
     amplitude_lln: Codes
     entrapment_site: Codes
+    csa_site: Codes
 
 
 @dataclass(frozen=True)
@@ -180,6 +154,7 @@ class ValueBinding:
     left: Codes
     right: Codes
     distal_upper_limb_onset: Codes
+    lower_limb_onset: Codes
     symmetric_onset: Codes
     asymmetric_onset: Codes
     emg_muscle_normal: Codes
@@ -201,7 +176,7 @@ class InterpretationBinding:
 
 @dataclass(frozen=True)
 class ReportBinding:
-    """DiagnosticReport category, codes and conclusion codes (contract §5)."""
+    """DiagnosticReport category, codes and conclusion codes (docs/clinical-logic.md)."""
 
     category: Codes
     ncs: Codes
@@ -214,6 +189,9 @@ class ReportBinding:
     emg_confined: Codes
     emg_beyond: Codes
     emg_normal: Codes
+    ultrasound: Codes
+    nerve_enlarged: Codes
+    nerve_not_enlarged: Codes
 
 
 @dataclass(frozen=True)
@@ -240,6 +218,7 @@ class Anatomy:
     nerves: tuple[str, ...]
     upper_limb_nerves: tuple[str, ...]
     muscles: tuple[str, ...]
+    muscle_nerves: Mapping[str, tuple[str, ...]]
     site_rank: Mapping[str, int]
     default_lln_mv: Mapping[str, float]
     entrapment_segments: tuple[EntrapmentSegment, ...]
@@ -248,11 +227,15 @@ class Anatomy:
 
 @dataclass(frozen=True)
 class OrderBinding:
-    """ServiceRequest codes for the tests an incomplete assessment suggests."""
+    """ServiceRequest codes for the tests a card may suggest."""
 
     ncs: Codes
+    ncs_review_areas: Codes
     ck: Codes
     anti_gm1: Codes
+    nerve_ultrasound: Codes
+    mrc_grading: Codes
+    response_review: Codes
 
 
 @dataclass(frozen=True)
@@ -287,6 +270,11 @@ class Rules:
     values: ValueBinding
     interpretation: InterpretationBinding
     reports: ReportBinding
+    exclusions: Exclusions
+    cb: CbSettings
+    ncs: NcsSettings
+    ultrasound: UltrasoundSettings
+    response: ResponseSettings
     anatomy: Anatomy
     orders: OrderBinding
     cards: CardSettings

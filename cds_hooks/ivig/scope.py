@@ -1,4 +1,4 @@
-"""Scope (clinical-rules §2): which draft orders are IVIg orders for an LMN indication.
+"""Scope (docs/clinical-logic.md): which draft orders are IVIg orders for an LMN indication.
 
 Out-of-scope answers need no chart read when the draft orders show it (non-IVIg medication,
 subcutaneous route, another stated indication). Only an IVIg order without a stated reason reads

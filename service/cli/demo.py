@@ -33,6 +33,7 @@ DEMO_PSEUDONYM_SECRET = "ivig-cds-demo-only-not-a-secret"  # noqa: S105 - demons
 SERVICE_OF_HOOK = {"order-sign": "ivig-order-sign", "order-select": "ivig-order-select"}
 DEMO_SCENARIOS = (
     "definite-cb-median-forearm",
+    "two-supportive-criteria-no-cb",
     "triad-all-met-no-cb",
     "onset-proximal-not-supported",
     "babinski-present-against-mmn",

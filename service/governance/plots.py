@@ -89,7 +89,7 @@ def plot_stacked_days(table: Table, title: str, changes: Sequence[tuple[date, st
         ax.bar(days, values, bottom=bottom, label=header, color=PALETTE[i % len(PALETTE)], width=0.8)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=6, ncols=4, loc="upper left")
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     _mark_versions(ax, changes)
     _date_axis(ax, days)
     return render_svg(fig)
@@ -105,7 +105,7 @@ def plot_lines(
         ax.plot(days, _num(table.column(header)), label=header, color=PALETTE[i], linewidth=1.2, marker=".")
     ax.set_title(title, fontsize=9)
     ax.set_ylabel(ylabel, fontsize=7)
-    ax.legend(fontsize=6, loc="upper left")
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     _mark_versions(ax, changes)
     _date_axis(ax, days)
     return render_svg(fig)
@@ -136,7 +136,7 @@ def plot_control(
             [_x(f.day) for f in mine], [f.value for f in mine], color="#d62728", zorder=3, label="flagged"
         )
     ax.set_title(f"Control chart: {measure}", fontsize=9)
-    ax.legend(fontsize=6, loc="upper left")
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     _mark_versions(ax, changes)
     _date_axis(ax, days)
     return render_svg(fig)

@@ -9,15 +9,19 @@ from typing import Any
 
 import pytest
 
+from cds_hooks.ivig.rules import parse_rules_text
 from fixtures.library import FixtureScenario, load_scenarios
+from service.rules_loading import load_default_rules_text
 from tests.e2e.cds_service import CdsService
 from tests.e2e.fhir_server import FhirServer
+from tests.scenarios.expectations import expectation_param, expectation_problems
 
 pytestmark = pytest.mark.e2e
 
 SERVICE_OF_HOOK = {"order-select": "ivig-order-select", "order-sign": "ivig-order-sign"}
 ASSESSMENT_KEY = "org.ivig-cds.assessment"
 SCENARIOS = load_scenarios()
+RULES_VERSION = parse_rules_text(load_default_rules_text()).version
 
 
 def hook_body(scenario: FixtureScenario, fhir_server: FhirServer) -> dict[str, Any]:
@@ -33,21 +37,6 @@ def outcome_of(response: dict[str, Any]) -> str | None:
         return None
     topic = cards[0]["source"].get("topic")
     return topic["code"] if topic else "card-without-topic"
-
-
-def criteria_statuses(assessment: dict[str, Any], expected: dict[str, str]) -> dict[str, str | None]:
-    """Return the status of each expected criterion (for CB its level: definite, probable, absent...)."""
-    by_id = {c["id"]: c for c in assessment["criteria"]}
-    found: dict[str, str | None] = {}
-    for criterion_id in expected:
-        criterion = by_id.get(criterion_id)
-        if criterion is None:
-            found[criterion_id] = None
-        elif criterion_id == "CB":
-            found[criterion_id] = criterion.get("level", criterion["status"])
-        else:
-            found[criterion_id] = criterion["status"]
-    return found
 
 
 def test_discovery_lists_both_services(cds: CdsService) -> None:
@@ -72,7 +61,7 @@ def test_library_is_loaded(fhir_server: FhirServer, scenarios: list[FixtureScena
     assert sorted(e["resource"]["id"] for e in bundle["entry"]) == patients
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+@pytest.mark.parametrize("scenario", [expectation_param(s, RULES_VERSION) for s in SCENARIOS])
 def test_scenario_outcome_over_fhir(
     scenario: FixtureScenario, cds: CdsService, fhir_server: FhirServer
 ) -> None:
@@ -80,14 +69,10 @@ def test_scenario_outcome_over_fhir(
     response = cds.post(f"/cds-services/{SERVICE_OF_HOOK[scenario.meta['hook']]}", body)
     assert response.status_code == 200, response.text[:2000]
     answer = response.json()
-    assert outcome_of(answer) == scenario.expected_outcome, answer
+    assert expectation_problems(scenario, answer) == [], answer
     if scenario.expected_outcome is None:
         return
-    card = answer["cards"][0]
-    assessment = card["extension"][ASSESSMENT_KEY]
-    assert assessment["outcome"] == scenario.expected_outcome
-    assert assessment["asOf"] == scenario.meta["asOf"]
-    assert criteria_statuses(assessment, scenario.expected_criteria) == scenario.expected_criteria
+    assert answer["cards"][0]["extension"][ASSESSMENT_KEY]["asOf"] == scenario.meta["asOf"]
     call = cds.hook_calls().get(body["hookInstance"])
     assert call is not None and call["fhir_reads"] > 0 and call["from_prefetch"] == 0, call
 

@@ -1,4 +1,4 @@
-"""Criteria from record resources: CK, findings, triad, EMG (clinical-rules §3, contract §2-§6)."""
+"""Criteria from record resources: CK, findings, triad, EMG (docs/clinical-logic.md)."""
 
 from __future__ import annotations
 
@@ -64,14 +64,44 @@ def test_ck(resources, gender, expected):
     ("resources", "cid", "expected"),
     [
         ([finding("h", sct("86854008"), True)], "X-UMN", "unknown"),  # hyperreflexia alone
-        ([finding("h", sct("86854008"), True), finding("b", sct("246586009"), False)], "X-UMN", "not-met"),
+        ([finding("h", sct("86854008"), True), finding("b", sct("246586009"), False)], "X-UMN", "unknown"),
+        (
+            [
+                finding("h", sct("86854008"), True),
+                finding("b", sct("246586009"), False),
+                finding("c", sct("36649002"), False),
+            ],
+            "X-UMN",
+            "not-met",
+        ),
         ([finding("b", sct("246586009"), True)], "X-UMN", "met"),
         ([finding("b", local("hoffmann-sign"), True)], "X-UMN", "met"),
         ([condition("s", sct("221360009"))], "X-UMN", "met"),
-        ([condition("s", sct("221360009"), verification="refuted")], "X-UMN", "not-met"),
-        ([condition("s", sct("221360009"), clinical="resolved")], "X-UMN", "not-met"),
+        ([condition("s", sct("221360009"), verification="refuted")], "X-UMN", "unknown"),
         (
-            [finding("a", sct("246586009"), True, when="2026-01-01"), finding("b", sct("246586009"), False)],
+            [
+                condition("s", sct("221360009"), verification="refuted"),
+                finding("b", sct("246586009"), False),
+                finding("c", sct("36649002"), False),
+            ],
+            "X-UMN",
+            "not-met",
+        ),
+        (
+            [
+                condition("s", sct("221360009"), clinical="resolved"),
+                finding("b", sct("246586009"), False),
+                finding("c", sct("36649002"), False),
+            ],
+            "X-UMN",
+            "not-met",
+        ),
+        (
+            [
+                finding("a", sct("246586009"), True, when="2026-01-01"),
+                finding("b", sct("246586009"), False),
+                finding("c", sct("36649002"), False),
+            ],
             "X-UMN",
             "not-met",
         ),
@@ -87,6 +117,14 @@ def test_ck(resources, gender, expected):
         ),
         (
             [observation("v", sct("8011004"), valueCodeableConcept=sct("2667000"))],
+            "X-BULBAR",
+            "unknown",
+        ),
+        (
+            [
+                observation("v", sct("8011004"), valueCodeableConcept=sct("2667000")),
+                finding("d", sct("40739000"), False),
+            ],
             "X-BULBAR",
             "not-met",
         ),

@@ -1,4 +1,4 @@
-"""Scope (clinical-rules §2): which orders the service speaks about, and that silence reads nothing."""
+"""Scope (docs/clinical-logic.md): which orders the service speaks about, and that silence reads nothing."""
 
 from __future__ import annotations
 
@@ -180,3 +180,21 @@ def test_prefetch_templates_follow_bindings():
     assert "|" not in "".join(prefetch.values())
     site = default_rules("[observations]\nck = ['http://loinc.org|99999-9']\n")
     assert "99999-9" in build_services(site)[0].definition.prefetch["observations"]
+
+
+def test_prefetch_templates_reach_every_version_2_fact():
+    prefetch = SERVICES["ivig-order-sign"].definition.prefetch
+    for code in (
+        "grip-strength-vigorimeter",
+        "anti-gm1-galc-igm",
+        "anti-gm1-igm",
+        "nerve-csa",
+        "mrc-sum-score",
+    ):
+        assert f"lmn-assessment%7C{code}" in prefetch["observations"], code
+    assert (
+        "v2-0074%7CEN" in prefetch["reports"] and "v2-0074%7CRAD" in prefetch["reports"]
+    )  # NCS, EMG, US, MRI
+    assert "_include=DiagnosticReport:result" in prefetch["reports"]
+    assert prefetch["ivigAdministrations"].startswith("MedicationAdministration?")
+    assert "status=completed,in-progress" in prefetch["ivigAdministrations"]

@@ -1,13 +1,14 @@
 """Every library scenario yields its golden cards through `evaluate`, the hooks with prefetch, and the
-hooks reading a FHIR server (pytest-httpserver serving the scenario's record).
+hooks reading a FHIR server (pytest-httpserver serving the scenario's record); every golden meets the
+scenario's hand-written expectation.
 
-Set IVIG_CDS_UPDATE_GOLDENS=1 to rewrite the golden files from the prefetch path (then review the diff).
+Regenerate the goldens with `pytest tests/scenarios --update-goldens` (CONTRIBUTING.md): a golden is only
+written when the response meets the expectation, and the diff is read before it is committed.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,12 @@ import pytest
 from flask import Flask
 from pytest_httpserver import HTTPServer
 
+from cds_hooks.ivig.rules import parse_rules_text
 from fixtures.library import FixtureScenario, load_scenarios
 from service.app import create_app
 from service.cli import main
+from service.rules_loading import load_default_rules_text
+from tests.scenarios.expectations import awaits_v2, expectation_problems
 from tests.scenarios.support import (
     FHIR_BASE_PATH,
     fhir_handler,
@@ -30,9 +34,9 @@ from tests.scenarios.support import (
 
 SCENARIOS = load_scenarios()
 IDS = [s.name for s in SCENARIOS]
-UPDATE = os.environ.get("IVIG_CDS_UPDATE_GOLDENS") == "1"
 SERVICE_FOR_HOOK = {"order-select": "ivig-order-select", "order-sign": "ivig-order-sign"}
 (AS_OF,) = {s.meta["asOf"] for s in SCENARIOS}
+RULES_VERSION = parse_rules_text(load_default_rules_text()).version
 OUT_OF_SCOPE_BY_ORDER = {
     "cidp-indication-no-card",
     "itp-indication-no-card",
@@ -66,24 +70,36 @@ def call(app: Flask, scenario: FixtureScenario, **extra: Any) -> dict[str, Any]:
 
 
 def golden(scenario: FixtureScenario) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(golden_path(scenario).read_text())
+    path = golden_path(scenario)
+    if not path.exists():
+        if awaits_v2(scenario, RULES_VERSION):
+            pytest.xfail("no golden yet: v2 expectation, v1 engine")
+        pytest.fail(f"{path} missing: run pytest tests/scenarios --update-goldens and review the diff")
+    data: dict[str, Any] = json.loads(path.read_text())
     return data
 
 
+@pytest.fixture(scope="module")
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
-def test_hook_with_full_prefetch(app: Flask, scenario: FixtureScenario) -> None:
+def test_hook_with_full_prefetch(app: Flask, scenario: FixtureScenario, update_goldens: bool) -> None:
     templates = discovery_templates(app, SERVICE_FOR_HOOK[scenario.meta["hook"]])
     actual = normalise(call(app, scenario, prefetch=full_prefetch(scenario, templates)))
-    if UPDATE:
+    if update_goldens:
+        problems = expectation_problems(scenario, actual)
+        if problems and awaits_v2(scenario, RULES_VERSION):
+            pytest.xfail("v2 expectation, v1 engine: no golden written")
+        assert problems == [], "not written: the response does not meet the hand-written expectation"
         golden_path(scenario).write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
     assert actual == golden(scenario)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
-def test_golden_carries_the_expected_outcome(scenario: FixtureScenario) -> None:
-    cards = golden(scenario)["cards"]
-    outcomes = [card["source"]["topic"]["code"] for card in cards]
-    assert outcomes == ([scenario.expected_outcome] if scenario.expected_outcome else [])
+def test_golden_meets_the_hand_written_expectation(scenario: FixtureScenario) -> None:
+    assert expectation_problems(scenario, golden(scenario)) == []
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
