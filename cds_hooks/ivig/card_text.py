@@ -6,55 +6,75 @@ Class IV, n=31; BURRELL2011 used other entry criteria and clinical judgement of 
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from cds_hooks.ivig.assessment import Assessment
 from cds_hooks.ivig.criterion_ids import EXCLUSIONS, SUPPORTIVE, TRIAD, CriterionId
 
-STATUS_WORD = {"met": "met", "not-met": "not met", "unknown": "unknown"}
-OUTCOME_DISPLAY = {
-    "supported": "IVIg supported",
-    "trial-reasonable": "Time-limited IVIg trial reasonable",
-    "specialist-review": "Review with a neuromuscular specialist",
-    "not-supported": "IVIg not supported",
-    "against-mmn": "Features argue against MMN",
-    "incomplete": "Assessment incomplete",
-    "responding": "Responding to IVIg",
-    "not-responding": "Not responding to IVIg",
-    "maintenance-review": "IVIg maintenance review",
-    "response-unknown": "IVIg response unknown",
-}
-SUMMARIES = {
-    "5": "IVIg supported: MMN with definite motor conduction block; IVIg 2 g/kg is first line (EFNS2010)",
-    "6": (
-        "IVIg supported: conduction block (weaker evidence) with weakness in two nerve territories (EFNS2010)"
-    ),
-    "1": "Features argue against MMN: IVIg not supported; consider ALS/PMA and mimics",
-    "2": "Review with a neuromuscular specialist: an exclusion finding is documented; cancelling not advised",
-    "6a": "Specialist review: weak conduction block evidence in one nerve territory (possible MMN at most)",
-    "7": "IVIg assessment incomplete: conduction block cannot be judged yet",
-    "8": (
-        "Time-limited IVIg trial reasonable: MMN-like without conduction block; measure response at 12 weeks"
-    ),
-    "9": "Specialist review: no conduction block and weakness in one nerve territory; consider mimics",
-    "10": "Specialist review: no conduction block, responder features missing, but a finding suggests MMN",
-    "10a": "Specialist review: a coded 'no conduction block' is contradicted by the measurements",
-    "11": (
-        "IVIg not supported: adequate study without conduction block; responder features missing (SIMON2013)"
-    ),
-    "12": "IVIg assessment incomplete: no conduction block; data missing to judge the MMN-like phenotype",
-}
-RESPONSE_SUMMARIES = {
-    "responding": "Responding to IVIg: an objective measure improved by at least its MCID",
-    "not-responding": (
-        "Not responding to IVIg after an adequate course: no objective improvement; consider stopping"
-    ),
-    "specialist-review": "Specialist review: objective decline on IVIg; re-examine for UMN and bulbar signs",
-    "maintenance-review": (
-        "IVIg maintenance: strength stable; consider a dose review with a neuromuscular specialist"
-    ),
-    "response-unknown": (
-        "IVIg response unknown: record MRC sum score and grip strength at baseline and follow-up"
-    ),
-}
+STATUS_WORD = MappingProxyType({"met": "met", "not-met": "not met", "unknown": "unknown"})
+OUTCOME_DISPLAY = MappingProxyType(
+    {
+        "supported": "IVIg supported",
+        "trial-reasonable": "Time-limited IVIg trial reasonable",
+        "specialist-review": "Review with a neuromuscular specialist",
+        "not-supported": "IVIg not supported",
+        "against-mmn": "Features argue against MMN",
+        "incomplete": "Assessment incomplete",
+        "responding": "Responding to IVIg",
+        "not-responding": "Not responding to IVIg",
+        "maintenance-review": "IVIg maintenance review",
+        "response-unknown": "IVIg response unknown",
+    }
+)
+SUMMARIES = MappingProxyType(
+    {
+        "5": "IVIg supported: MMN with definite motor conduction block; IVIg 2 g/kg is first line (EFNS2010)",
+        "6": (
+            "IVIg supported: conduction block (weaker evidence) with weakness in two nerve "
+            "territories (EFNS2010)"
+        ),
+        "1": "Features argue against MMN: IVIg not supported; consider ALS/PMA and mimics",
+        "2": (
+            "Review with a neuromuscular specialist: an exclusion finding is documented; "
+            "cancelling not advised"
+        ),
+        "6a": (
+            "Specialist review: weak conduction block evidence in one nerve territory (possible MMN at most)"
+        ),
+        "7": "IVIg assessment incomplete: conduction block cannot be judged yet",
+        "8": (
+            "Time-limited IVIg trial reasonable: MMN-like without conduction block; measure "
+            "response at 12 weeks"
+        ),
+        "9": "Specialist review: no conduction block and weakness in one nerve territory; consider mimics",
+        "10": (
+            "Specialist review: no conduction block, responder features missing, but a finding suggests MMN"
+        ),
+        "10a": "Specialist review: a coded 'no conduction block' is contradicted by the measurements",
+        "11": (
+            "IVIg not supported: adequate study without conduction block; responder features "
+            "missing (SIMON2013)"
+        ),
+        "12": "IVIg assessment incomplete: no conduction block; data missing to judge the MMN-like phenotype",
+    }
+)
+RESPONSE_SUMMARIES = MappingProxyType(
+    {
+        "responding": "Responding to IVIg: an objective measure improved by at least its MCID",
+        "not-responding": (
+            "Not responding to IVIg after an adequate course: no objective improvement; consider stopping"
+        ),
+        "specialist-review": (
+            "Specialist review: objective decline on IVIg; re-examine for UMN and bulbar signs"
+        ),
+        "maintenance-review": (
+            "IVIg maintenance: strength stable; consider a dose review with a neuromuscular specialist"
+        ),
+        "response-unknown": (
+            "IVIg response unknown: record MRC sum score and grip strength at baseline and follow-up"
+        ),
+    }
+)
 EVIDENCE = (
     "SIMON2013 (Neurology 2013; Class IV, n=31): without conduction block, IVIg helped 3 of 31 patients "
     "with progressive pure LMN weakness; every responder had distal upper-limb onset, EMG changes confined "
@@ -64,46 +84,55 @@ EVIDENCE = (
     "criteria differ widely between cohorts. EFNS2010: IVIg 2 g/kg is first-line treatment of MMN "
     "(Level A) when disability is sufficiently severe."
 )
-MIMICS = {
-    CriterionId.X_UMN: "ALS or primary lateral sclerosis; cervical myelopathy",
-    CriterionId.X_BULBAR: "ALS or bulbar-onset motor neuron disease; myasthenia gravis",
-    CriterionId.X_SENSORY: (
-        "multifocal CIDP (Lewis-Sumner), which IVIg also treats; another sensorimotor neuropathy"
-    ),
-    CriterionId.X_RESP: "ALS; myasthenia gravis; myopathy",
-    CriterionId.X_SYMMETRIC: "progressive muscular atrophy, spinal muscular atrophy, myopathy",
-    CriterionId.X_ALS: "established ALS",
-}
-REVIEW_DIFFERENTIAL = {
-    CriterionId.X_UMN: "ALS or cervical myelopathy (UMN signs)",
-    CriterionId.X_BULBAR: "twelfth-nerve palsy is reported in MMN (isolated tongue sign); bulbar-onset MND",
-    CriterionId.X_SENSORY: "multifocal CIDP (Lewis-Sumner), which IVIg also treats",
-    CriterionId.X_RESP: "ALS, myasthenia gravis or myopathy (respiratory involvement)",
-    CriterionId.X_SYMMETRIC: "a symmetric motor neuronopathy or myopathy",
-    CriterionId.X_ALS: "established ALS",
-}
-CB_REASONS = {
-    "no study": "No nerve conduction study (NCS) in the lookback: conduction block cannot be judged.",
-    "preliminary report": (
-        "Only a preliminary NCS report is on record: await the final report (nothing to order)."
-    ),
-    "no proximal stimulation": "The NCS has no proximal stimulation, so it could not show a block.",
-    "area not reported": (
-        "CMAP amplitudes are reported without areas (as in 17% of MMN studies, DONEDDU2024): ask the "
-        "laboratory for CMAP areas and durations, or a coded conclusion."
-    ),
-    "distal CMAP too low": (
-        "The distal CMAP is too low to show a block on an affected nerve: record from another muscle, "
-        "or consider nerve ultrasound."
-    ),
-    "affected nerves not documented": (
-        "Without MRC grades (or abnormal EMG muscles) the affected nerves are unknown, so no study can be "
-        "judged adequate: record MRC grades of the weak muscles."
-    ),
-    "insufficient study": (
-        "The study is not adequate to exclude a block (thin studies miss blocks, DONEDDU2024)."
-    ),
-}
+MIMICS = MappingProxyType(
+    {
+        CriterionId.X_UMN: "ALS or primary lateral sclerosis; cervical myelopathy",
+        CriterionId.X_BULBAR: "ALS or bulbar-onset motor neuron disease; myasthenia gravis",
+        CriterionId.X_SENSORY: (
+            "multifocal CIDP (Lewis-Sumner), which IVIg also treats; another sensorimotor neuropathy"
+        ),
+        CriterionId.X_RESP: "ALS; myasthenia gravis; myopathy",
+        CriterionId.X_SYMMETRIC: "progressive muscular atrophy, spinal muscular atrophy, myopathy",
+        CriterionId.X_ALS: "established ALS",
+    }
+)
+REVIEW_DIFFERENTIAL = MappingProxyType(
+    {
+        CriterionId.X_UMN: "ALS or cervical myelopathy (UMN signs)",
+        CriterionId.X_BULBAR: (
+            "twelfth-nerve palsy is reported in MMN (isolated tongue sign); bulbar-onset MND"
+        ),
+        CriterionId.X_SENSORY: "multifocal CIDP (Lewis-Sumner), which IVIg also treats",
+        CriterionId.X_RESP: "ALS, myasthenia gravis or myopathy (respiratory involvement)",
+        CriterionId.X_SYMMETRIC: "a symmetric motor neuronopathy or myopathy",
+        CriterionId.X_ALS: "established ALS",
+    }
+)
+CB_REASONS = MappingProxyType(
+    {
+        "no study": "No nerve conduction study (NCS) in the lookback: conduction block cannot be judged.",
+        "preliminary report": (
+            "Only a preliminary NCS report is on record: await the final report (nothing to order)."
+        ),
+        "no proximal stimulation": "The NCS has no proximal stimulation, so it could not show a block.",
+        "area not reported": (
+            "CMAP amplitudes are reported without areas (as in 17% of MMN studies, DONEDDU2024): ask the "
+            "laboratory for CMAP areas and durations, or a coded conclusion."
+        ),
+        "distal CMAP too low": (
+            "The distal CMAP is too low to show a block on an affected nerve: record from another muscle, "
+            "or consider nerve ultrasound."
+        ),
+        "affected nerves not documented": (
+            "Without MRC grades (or abnormal EMG muscles) the affected nerves are unknown, so "
+            "no study can be "
+            "judged adequate: record MRC grades of the weak muscles."
+        ),
+        "insufficient study": (
+            "The study is not adequate to exclude a block (thin studies miss blocks, DONEDDU2024)."
+        ),
+    }
+)
 
 
 def build_summary(assessment: Assessment) -> str:
@@ -154,7 +183,8 @@ def build_reason(assessment: Assessment) -> str:
     if row == "7" and assessment.conduction_block is not None:
         block = assessment.conduction_block
         plain = ("no study", "preliminary report", "no proximal stimulation")
-        detail = "" if block.reason in plain or not block.adequacy.detail else f" {block.adequacy.detail}."
+        text = block.adequacy.detail
+        detail = "" if block.reason in plain or not text else f" {text[0].upper()}{text[1:]}."
         return CB_REASONS[str(block.reason)] + detail
     if row == "4" and assessment.response is not None:
         return _response_reason(assessment)

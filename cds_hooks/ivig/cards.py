@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MappingProxyType
 
 from cds_hooks.ivig.assessment import Assessment
 from cds_hooks.ivig.card_detail import build_detail
@@ -14,27 +15,30 @@ from cds_hooks.models import Card, Coding, Indicator, Link, OverrideReason, Sour
 
 EXTENSION_KEY = "org.ivig-cds.assessment"
 WARNING = frozenset({"against-mmn", "not-supported", "not-responding", "specialist-review"})
-LINKS = {
-    "SIMON2013": Link(
-        "SIMON2013: Is IVIg warranted in progressive LMN syndromes without CB? (Neurology 2013)",
-        "https://doi.org/10.1212/01.wnl.0000437301.28441.7e",
-    ),
-    "EFNS2010": Link(
-        "EFNS2010: EFNS/PNS guideline on multifocal motor neuropathy, first revision (JPNS 2010)",
-        "https://doi.org/10.1111/j.1529-8027.2010.00290.x",
-    ),
-    "GOEDEE2017": Link(
-        "GOEDEE2017: Diagnostic value of sonography in chronic inflammatory neuropathies (Neurology 2017)",
-        "https://doi.org/10.1212/WNL.0000000000003483",
-    ),
-    "PERINOMS2015": Link(
-        "PERINOMS2015: Outcome measures in MMN revisited (JPNS 2015)", "https://doi.org/10.1111/jns.12124"
-    ),
-    "DONEDDU2024": Link(
-        "DONEDDU2024: Real-world nerve conduction studies in MMN (Eur J Neurol 2024)",
-        "https://doi.org/10.1111/ene.16248",
-    ),
-}
+LINKS = MappingProxyType(
+    {
+        "SIMON2013": Link(
+            "SIMON2013: Is IVIg warranted in progressive LMN syndromes without CB? (Neurology 2013)",
+            "https://doi.org/10.1212/01.wnl.0000437301.28441.7e",
+        ),
+        "EFNS2010": Link(
+            "EFNS2010: EFNS/PNS guideline on multifocal motor neuropathy, first revision (JPNS 2010)",
+            "https://doi.org/10.1111/j.1529-8027.2010.00290.x",
+        ),
+        "GOEDEE2017": Link(
+            "GOEDEE2017: Diagnostic value of sonography in chronic inflammatory neuropathies "
+            "(Neurology 2017)",
+            "https://doi.org/10.1212/WNL.0000000000003483",
+        ),
+        "PERINOMS2015": Link(
+            "PERINOMS2015: Outcome measures in MMN revisited (JPNS 2015)", "https://doi.org/10.1111/jns.12124"
+        ),
+        "DONEDDU2024": Link(
+            "DONEDDU2024: Real-world nerve conduction studies in MMN (Eur J Neurol 2024)",
+            "https://doi.org/10.1111/ene.16248",
+        ),
+    }
+)
 
 
 def _links(assessment: Assessment) -> tuple[Link, ...]:

@@ -16,6 +16,12 @@ def _study_evidence(study: StudyVerdict) -> list[Evidence]:
     return report + (blocked or usable)
 
 
+def _all_evidence(study: StudyVerdict) -> list[Evidence]:
+    """Return a study's report and every segment it holds."""
+    report = [study.study.report] if study.study.report is not None else []
+    return report + [v.segment.evidence for v in study.segments]
+
+
 def _strength(block: ConductionBlock) -> str:
     """Return the wording of weak CB evidence, or ''."""
     if block.strong:
@@ -31,8 +37,8 @@ def evaluate_cb(block: ConductionBlock) -> Criterion:
     """Return CB: met for definite/probable, not met for absent, else unknown with its reason."""
     cid = CriterionId.CB
     studies = "; ".join(f"{s.label}: {s.level}" for s in block.studies)
-    if block.status == "unknown":
-        evidence = unique(e for s in block.studies for e in _study_evidence(s))
+    if block.status == "unknown":  # every segment read, so the card shows what the study lacked
+        evidence = unique(e for s in block.studies for e in _all_evidence(s))
         evidence += block.preliminary
         note = f"{block.reason}: {block.adequacy.detail}" if block.adequacy.detail else str(block.reason)
         return Criterion(cid, "unknown", unique(evidence), note, block.status)

@@ -37,7 +37,7 @@ from cds_hooks.ivig.fhir_read import (
 from cds_hooks.ivig.findings import body_site_key, extract_side
 from cds_hooks.ivig.record import Record
 from cds_hooks.ivig.rules_model import Codes, Rules
-from cds_hooks.ivig.window import code_text, evidence_of, in_window
+from cds_hooks.ivig.window import evidence_of, in_window
 from cds_hooks.models import JSON
 
 
@@ -110,7 +110,7 @@ def extract_studies(record: Record, rules: Rules) -> tuple[NcsStudy, ...]:
         (by_report[reference_of(owner)] if owner is not None else loose).append(segment)
     studies = [
         NcsStudy(
-            report=evidence_of(r, code_text(r.get("conclusionCode"))),
+            report=evidence_of(r, _report_label(r)),
             conclusion=frozenset((c.system, c.code) for c in codings(r.get("conclusionCode"))),
             segments=tuple(by_report[reference_of(r)]),
         )
@@ -119,6 +119,12 @@ def extract_studies(record: Record, rules: Rules) -> tuple[NcsStudy, ...]:
     if loose:
         studies.append(NcsStudy(None, frozenset(), tuple(loose)))
     return tuple(studies)
+
+
+def _report_label(report: JSON) -> str:
+    """Return 'NCS report' with its coded conclusions, for evidence display."""
+    codes = [c.code for c in codings(report.get("conclusionCode"))]
+    return "NCS report" + (f": {', '.join(codes)}" if codes else "")
 
 
 def extract_preliminary_ncs(record: Record, rules: Rules) -> tuple[Evidence, ...]:

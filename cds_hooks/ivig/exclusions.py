@@ -94,6 +94,8 @@ def evaluate_symmetric(facts: Facts, rules: Rules) -> Criterion:
         v.asymmetric_onset,
         "onset pattern not documented",
     )
+    if found.status == "not-met":
+        return Criterion(found.id, "not-met", found.evidence, "onset documented asymmetric")
     if found.status != "met":
         return found
     kind: Kind = "soft" if rules.exclusions.kinds.symmetric == "soft" else "hard"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from types import MappingProxyType
 
 from cds_hooks.ivig.conditions import is_active, is_confirmed
 from cds_hooks.ivig.electro import (
@@ -34,10 +35,12 @@ from cds_hooks.ivig.window import evidence_of, in_window
 from cds_hooks.models import JSON
 
 CONDITIONS_KEY = "conditions"
-_EXPOSURE_STATUS = {
-    "MedicationAdministration": frozenset({"completed", "in-progress"}),
-    "MedicationRequest": frozenset({"active", "completed"}),
-}
+_EXPOSURE_STATUS = MappingProxyType(
+    {
+        "MedicationAdministration": frozenset({"completed", "in-progress"}),
+        "MedicationRequest": frozenset({"active", "completed"}),
+    }
+)
 
 
 def extract_facts(record: Record, rules: Rules, draft_ids: Collection[str] = ()) -> Facts:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 
 from cds_hooks.chart import Chart, ChartValue, Unavailable, bundle_resources
 from cds_hooks.ivig.fhir_read import (
@@ -24,11 +25,13 @@ from cds_hooks.ivig.fhir_read import (
 from cds_hooks.ivig.rules_model import Code
 from cds_hooks.models import JSON
 
-_REFERENCE_FIELDS = {
-    "DiagnosticReport": "result",
-    "MedicationRequest": "medicationReference",
-    "MedicationAdministration": "medicationReference",
-}
+_REFERENCE_FIELDS = MappingProxyType(
+    {
+        "DiagnosticReport": "result",
+        "MedicationRequest": "medicationReference",
+        "MedicationAdministration": "medicationReference",
+    }
+)
 
 
 @dataclass(frozen=True)

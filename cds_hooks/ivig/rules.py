@@ -11,6 +11,7 @@ import dataclasses
 import tomllib
 import typing
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from cds_hooks.errors import RulesConfigError
@@ -20,15 +21,17 @@ __all__ = ["DEFAULT_RULES_RESOURCE", "Rules", "merge_rules", "parse_rules", "par
 
 DEFAULT_RULES_RESOURCE = ("cds_hooks.ivig", "rules.toml")
 
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+_TYPE_NAMES = MappingProxyType({str: "a string", int: "an integer", float: "a number", bool: "a boolean"})
 _KINDS = ("hard", "soft")
 # Keys of an earlier rules version whose meaning changed: a site file still setting them must be edited.
-RETIRED_KEYS = {
-    ("thresholds", "mrc_sum_mcid"): (
-        "was retired in rules 2026.12.0: the MRC sum MCID is now set per score maximum; "
-        'write it as [response] mrc_sum_mcid_by_max = { "60" = 2.0 } (your value for the 60-point score)'
-    ),
-}
+RETIRED_KEYS = MappingProxyType(
+    {
+        ("thresholds", "mrc_sum_mcid"): (
+            "was retired in rules 2026.12.0: the MRC sum MCID is now set per score maximum; "
+            'write it as [response] mrc_sum_mcid_by_max = { "60" = 2.0 } (your value for the 60-point score)'
+        ),
+    }
+)
 
 
 def merge_rules(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from cds_hooks.errors import CdsError
 from cds_hooks.ivig.card_text import build_criteria_table_text
 from cds_hooks.ivig.offline import evaluate_bundle
 from service.cli.errors import CliError
+from service.cli.evaluate_profile import add_profile_arguments, print_profiled
 from service.config import load_config
 from service.fhir_validation import InvalidResource, validate_resource
 from service.rules_loading import load_rules
@@ -50,6 +51,7 @@ def add_evaluate_parser(commands: Any) -> None:
     evaluate.add_argument(
         "--config", metavar="FILE", help="configuration file (for the [rules] site override)"
     )
+    add_profile_arguments(evaluate)
     evaluate.set_defaults(handler=_evaluate)
 
 
@@ -69,8 +71,12 @@ def _evaluate(args: Any) -> int:
         raise CliError(f"{args.bundle}: {exc.message}") from None
     if args.format == "text":
         print(build_criteria_table_text(result.assessment))
+        if args.profile:
+            return print_profiled(result.response, args)
     elif args.format == "json":
         print(json.dumps(result.assessment.to_json(), indent=2))
+    elif args.profile:
+        return print_profiled(result.response, args)
     else:
         print(json.dumps(result.response.to_json(), indent=2))
     sys.stdout.flush()

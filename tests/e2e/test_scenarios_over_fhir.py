@@ -9,19 +9,16 @@ from typing import Any
 
 import pytest
 
-from cds_hooks.ivig.rules import parse_rules_text
 from fixtures.library import FixtureScenario, load_scenarios
-from service.rules_loading import load_default_rules_text
 from tests.e2e.cds_service import CdsService
 from tests.e2e.fhir_server import FhirServer
-from tests.scenarios.expectations import expectation_param, expectation_problems
+from tests.scenarios.expectations import expectation_problems
 
 pytestmark = pytest.mark.e2e
 
 SERVICE_OF_HOOK = {"order-select": "ivig-order-select", "order-sign": "ivig-order-sign"}
 ASSESSMENT_KEY = "org.ivig-cds.assessment"
 SCENARIOS = load_scenarios()
-RULES_VERSION = parse_rules_text(load_default_rules_text()).version
 
 
 def hook_body(scenario: FixtureScenario, fhir_server: FhirServer) -> dict[str, Any]:
@@ -61,7 +58,7 @@ def test_library_is_loaded(fhir_server: FhirServer, scenarios: list[FixtureScena
     assert sorted(e["resource"]["id"] for e in bundle["entry"]) == patients
 
 
-@pytest.mark.parametrize("scenario", [expectation_param(s, RULES_VERSION) for s in SCENARIOS])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_scenario_outcome_over_fhir(
     scenario: FixtureScenario, cds: CdsService, fhir_server: FhirServer
 ) -> None:

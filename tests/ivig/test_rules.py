@@ -132,3 +132,16 @@ def test_version_2_defaults(rules):
         ("brachial-plexus-trunk", "*", 8.0),
     }
     assert rules.response.mrc_sum_mcid_by_max == {"60": 2.0} and rules.thresholds.grip_mcid_kpa == 8.0
+
+
+def test_the_service_loads_a_version_1_site_file_or_names_what_to_change(tmp_path):
+    from service.config import ConfigError
+    from service.rules_loading import load_rules
+
+    site = tmp_path / "site-rules.toml"
+    site.write_text(V1_SITE_FILE)
+    assert load_rules(str(site)).thresholds.ck_uln_male == 200.0
+    site.write_text(V1_SITE_FILE.replace("ck_uln_male = 200", "mrc_sum_mcid = 3.0"))
+    with pytest.raises(ConfigError) as info:
+        load_rules(str(site))
+    assert "thresholds.mrc_sum_mcid" in str(info.value) and "mrc_sum_mcid_by_max" in str(info.value)

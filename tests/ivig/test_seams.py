@@ -69,3 +69,20 @@ def test_order_context_parsed_once() -> None:
 def test_every_criterion_has_a_title() -> None:
     assert set(TITLES) == set(CriterionId)
     assert CriterionId.T_CK == "T-CK"
+
+
+def test_the_ivig_core_keeps_no_module_level_mutable_container() -> None:
+    import importlib
+    import pkgutil
+
+    import cds_hooks.ivig as ivig
+
+    found = []
+    for info in pkgutil.iter_modules(ivig.__path__, "cds_hooks.ivig."):
+        module = importlib.import_module(info.name)
+        found += [
+            f"{info.name}.{name}"
+            for name, value in vars(module).items()
+            if not name.startswith("__") and type(value) in (dict, list, set)
+        ]
+    assert found == []  # lookup tables are MappingProxyType, tuples or frozensets

@@ -14,7 +14,6 @@ from cds_hooks.registry import Environment
 from fixtures.library import FixtureScenario, load_scenarios
 from tests.patient_view.support import activated, patient_view_request
 from tests.profiles.support import core_response, counter_uuid, rules
-from tests.scenarios.expectations import awaits_v2
 
 SCENARIOS = load_scenarios()
 IDS = [s.name for s in SCENARIOS]
@@ -61,8 +60,7 @@ def test_discovery_entry_asks_for_one_query() -> None:
 def test_same_assessment_as_order_sign(scenario: FixtureScenario) -> None:
     response, _ = patient_view(scenario, activated(scenario))
     outcomes = [c.source.topic.code for c in response.cards if c.source.topic]
-    if not awaits_v2(scenario, rules().version):  # the hand-written expectation (tests/scenarios)
-        assert outcomes == ([scenario.expected_outcome] if scenario.expected_outcome else [])
+    assert outcomes == ([scenario.expected_outcome] if scenario.expected_outcome else [])
     at_order = core_response(scenario)
     assert len(response.cards) == len(at_order.cards)
     for seen, signed in zip(response.cards, at_order.cards, strict=True):

@@ -17,12 +17,10 @@ import pytest
 from flask import Flask
 from pytest_httpserver import HTTPServer
 
-from cds_hooks.ivig.rules import parse_rules_text
 from fixtures.library import FixtureScenario, load_scenarios
 from service.app import create_app
 from service.cli import main
-from service.rules_loading import load_default_rules_text
-from tests.scenarios.expectations import awaits_v2, expectation_problems
+from tests.scenarios.expectations import expectation_problems
 from tests.scenarios.support import (
     FHIR_BASE_PATH,
     fhir_handler,
@@ -36,7 +34,6 @@ SCENARIOS = load_scenarios()
 IDS = [s.name for s in SCENARIOS]
 SERVICE_FOR_HOOK = {"order-select": "ivig-order-select", "order-sign": "ivig-order-sign"}
 (AS_OF,) = {s.meta["asOf"] for s in SCENARIOS}
-RULES_VERSION = parse_rules_text(load_default_rules_text()).version
 OUT_OF_SCOPE_BY_ORDER = {
     "cidp-indication-no-card",
     "itp-indication-no-card",
@@ -72,8 +69,6 @@ def call(app: Flask, scenario: FixtureScenario, **extra: Any) -> dict[str, Any]:
 def golden(scenario: FixtureScenario) -> dict[str, Any]:
     path = golden_path(scenario)
     if not path.exists():
-        if awaits_v2(scenario, RULES_VERSION):
-            pytest.xfail("no golden yet: v2 expectation, v1 engine")
         pytest.fail(f"{path} missing: run pytest tests/scenarios --update-goldens and review the diff")
     data: dict[str, Any] = json.loads(path.read_text())
     return data
@@ -90,8 +85,6 @@ def test_hook_with_full_prefetch(app: Flask, scenario: FixtureScenario, update_g
     actual = normalise(call(app, scenario, prefetch=full_prefetch(scenario, templates)))
     if update_goldens:
         problems = expectation_problems(scenario, actual)
-        if problems and awaits_v2(scenario, RULES_VERSION):
-            pytest.xfail("v2 expectation, v1 engine: no golden written")
         assert problems == [], "not written: the response does not meet the hand-written expectation"
         golden_path(scenario).write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
     assert actual == golden(scenario)
