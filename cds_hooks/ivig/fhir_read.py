@@ -28,17 +28,24 @@ def as_list(value: Any) -> list[Any]:
 
 def dicts(value: Any) -> list[JSON]:
     """Return the dict items of `value` taken as a list."""
-    return [v for v in as_list(value) if isinstance(v, dict)]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return [value] if isinstance(value, dict) else []
 
 
 def codings(concepts: Any) -> list[Code]:
     """Return every (system, code) of a CodeableConcept or a list of them."""
+    # Read in place (no intermediate lists): called for most resources of a record on every call.
     found: list[Code] = []
-    for concept in dicts(concepts):
-        for coding in dicts(concept.get("coding")):
-            system, code = coding.get("system"), coding.get("code")
-            if isinstance(system, str) and isinstance(code, str):
-                found.append(Code(system, code))
+    for concept in concepts if isinstance(concepts, list) else (concepts,):
+        if not isinstance(concept, dict):
+            continue
+        listed = concept.get("coding")
+        for coding in listed if isinstance(listed, list) else (listed,):
+            if isinstance(coding, dict):
+                system, code = coding.get("system"), coding.get("code")
+                if isinstance(system, str) and isinstance(code, str):
+                    found.append(Code(system, code))
     return found
 
 
