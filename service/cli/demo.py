@@ -11,6 +11,7 @@ the demo client's private key is published in the repository.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import socket
 import sys
@@ -99,7 +100,11 @@ def add_demo_parser(commands: Any) -> None:
 def find_demo_data(fixtures: str) -> DemoData:
     """Return the demonstration data under `fixtures`, or raise CliError saying where it was looked for."""
     data = DemoData(Path(fixtures).resolve())
-    missing = [p for p in (data.scenarios, data.jwks, data.private_key) if not p.exists()]
+    missing = [
+        p
+        for p in (data.scenarios, data.fixtures / "library.py", data.jwks, data.private_key)
+        if not p.exists()
+    ]
     if missing:
         raise CliError(
             f"demonstration data not found ({missing[0]} is missing): run `ivig-cds demo` from the root of a "
@@ -283,18 +288,29 @@ def _shown(path: Path) -> str:
 
 
 def _load_scenario(directory: Path) -> JSON:
-    """Return one scenario of the library: name, record, draft orders and description."""
-
-    def read(name: str) -> JSON:
-        loaded: JSON = json.loads((directory / name).read_text(encoding="utf-8"))
-        return loaded
-
+    """Return one scenario of the library (name, record, draft orders, description), read by the clone's
+    fixtures/library.py, the one reader of the scenario library (tests and bench use it too)."""
+    scenario = _scenario_library(directory.parent.parent).load_scenario(directory)
     return {
-        "name": directory.name,
-        "record": read("record.json"),
-        "drafts": read("draft-orders.json"),
-        "meta": read("scenario.json"),
+        "name": scenario.name,
+        "record": scenario.record,
+        "drafts": scenario.draft_orders,
+        "meta": scenario.meta,
     }
+
+
+def _scenario_library(fixtures: Path) -> Any:
+    """Return the module fixtures/library.py of the clone (stdlib only; not part of the installed package)."""
+    name = "ivig_cds_demo_fixture_library"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, fixtures / "library.py")
+    if spec is None or spec.loader is None:
+        raise CliError(f"{fixtures / 'library.py'} is missing: run `ivig-cds demo` from a clone")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses resolve their module while the file executes
+    spec.loader.exec_module(module)
+    return module
 
 
 def _free_port(host: str) -> int:
