@@ -20,6 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import jwt
@@ -100,11 +101,8 @@ def add_demo_parser(commands: Any) -> None:
 def find_demo_data(fixtures: str) -> DemoData:
     """Return the demonstration data under `fixtures`, or raise CliError saying where it was looked for."""
     data = DemoData(Path(fixtures).resolve())
-    missing = [
-        p
-        for p in (data.scenarios, data.fixtures / "library.py", data.jwks, data.private_key)
-        if not p.exists()
-    ]
+    library = data.fixtures / "library.py"
+    missing = [p for p in (data.scenarios, library, data.jwks, data.private_key) if not p.exists()]
     if missing:
         raise CliError(
             f"demonstration data not found ({missing[0]} is missing): run `ivig-cds demo` from the root of a "
@@ -288,8 +286,7 @@ def _shown(path: Path) -> str:
 
 
 def _load_scenario(directory: Path) -> JSON:
-    """Return one scenario of the library (name, record, draft orders, description), read by the clone's
-    fixtures/library.py, the one reader of the scenario library (tests and bench use it too)."""
+    """Return one scenario of the library (name, record, draft orders, description), read by its owner."""
     scenario = _scenario_library(directory.parent.parent).load_scenario(directory)
     return {
         "name": scenario.name,
@@ -299,16 +296,14 @@ def _load_scenario(directory: Path) -> JSON:
     }
 
 
-def _scenario_library(fixtures: Path) -> Any:
-    """Return the module fixtures/library.py of the clone (stdlib only; not part of the installed package)."""
+def _scenario_library(fixtures: Path) -> ModuleType:
+    """Return the clone's scenario library reader, fixtures/library.py (stdlib only; not installed)."""
     name = "ivig_cds_demo_fixture_library"
-    if name in sys.modules:
-        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, fixtures / "library.py")
     if spec is None or spec.loader is None:
-        raise CliError(f"{fixtures / 'library.py'} is missing: run `ivig-cds demo` from a clone")
+        raise CliError(f"cannot load the scenario library reader {fixtures / 'library.py'}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses resolve their module while the file executes
+    sys.modules[name] = module  # dataclasses look their module up while the class is created
     spec.loader.exec_module(module)
     return module
 
