@@ -23,6 +23,15 @@ ResponseStatus = Literal[
 ]
 Verdict = Literal["improved", "declined", "stable", "not judged", "incomplete"]
 T = TypeVar("T")
+DECLINE = (
+    "objective decline on IVIg: re-examine for UMN and bulbar signs (ALS, another cause), review the dose; "
+    "review with a neuromuscular specialist, no cancel advised"
+)
+MAINTENANCE = (
+    "stable strength in the maintenance phase, which can be the aim of maintenance: consider a dose "
+    "review or a supervised trial off IVIg with a neuromuscular specialist; stopping risks relapse, "
+    "no cancel advised"
+)
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,7 @@ def evaluate_measures(facts: Facts, course: Course, as_of: date, rules: Rules) -
                 (base_g.value, base_g.evidence) if base_g else None,
                 (follow_g.value, follow_g.evidence) if follow_g else None,
             )
-            out.append(_change(f"grip strength {side or '(side not stated)'} (kPa)", *pair, t.grip_mcid_kpa))
+            out.append(_change(f"grip strength {side or '(side not stated)'}", *pair, t.grip_mcid_kpa))
     return tuple(out)
 
 
@@ -158,7 +167,7 @@ def _status(
     """Return the review's status and reason."""
     t = rules.thresholds
     if any(m.verdict == "declined" for m in measures):
-        return "specialist-review", "objective decline on IVIg"
+        return "specialist-review", DECLINE
     if any(m.verdict == "improved" for m in measures):
         return "responding", "a measure improved by at least its MCID, none declined"
     unjudged = any(m.verdict == "not judged" for m in measures)
@@ -168,7 +177,7 @@ def _status(
             return "response-unknown", "measured at both times, but in a form the rules cannot judge"
         return "response-unknown", "no measure at both baseline and follow-up"
     if phase == "maintenance":
-        return "maintenance-review", "stable strength in the maintenance phase"
+        return "maintenance-review", MAINTENANCE
     last_follow = max(m.follow_up.date for m in stable if m.follow_up and m.follow_up.date)
     doses = len(course.doses_until(last_follow))
     if doses < t.response_min_courses:

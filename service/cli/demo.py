@@ -11,6 +11,7 @@ the demo client's private key is published in the repository.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import socket
 import sys
@@ -19,6 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import jwt
@@ -99,7 +101,8 @@ def add_demo_parser(commands: Any) -> None:
 def find_demo_data(fixtures: str) -> DemoData:
     """Return the demonstration data under `fixtures`, or raise CliError saying where it was looked for."""
     data = DemoData(Path(fixtures).resolve())
-    missing = [p for p in (data.scenarios, data.jwks, data.private_key) if not p.exists()]
+    library = data.fixtures / "library.py"
+    missing = [p for p in (data.scenarios, library, data.jwks, data.private_key) if not p.exists()]
     if missing:
         raise CliError(
             f"demonstration data not found ({missing[0]} is missing): run `ivig-cds demo` from the root of a "
@@ -283,18 +286,26 @@ def _shown(path: Path) -> str:
 
 
 def _load_scenario(directory: Path) -> JSON:
-    """Return one scenario of the library: name, record, draft orders and description."""
-
-    def read(name: str) -> JSON:
-        loaded: JSON = json.loads((directory / name).read_text(encoding="utf-8"))
-        return loaded
-
+    """Return one scenario of the library (name, record, draft orders, description), read by its owner."""
+    scenario = _scenario_library(directory.parent.parent).load_scenario(directory)
     return {
-        "name": directory.name,
-        "record": read("record.json"),
-        "drafts": read("draft-orders.json"),
-        "meta": read("scenario.json"),
+        "name": scenario.name,
+        "record": scenario.record,
+        "drafts": scenario.draft_orders,
+        "meta": scenario.meta,
     }
+
+
+def _scenario_library(fixtures: Path) -> ModuleType:
+    """Return the clone's scenario library reader, fixtures/library.py (stdlib only; not installed)."""
+    name = "ivig_cds_demo_fixture_library"
+    spec = importlib.util.spec_from_file_location(name, fixtures / "library.py")
+    if spec is None or spec.loader is None:
+        raise CliError(f"cannot load the scenario library reader {fixtures / 'library.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is created
+    spec.loader.exec_module(module)
+    return module
 
 
 def _free_port(host: str) -> int:
