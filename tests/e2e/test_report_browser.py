@@ -137,3 +137,20 @@ def test_with_less_history_than_the_window_nothing_is_flagged_and_it_says_so(
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert "less history than the control window" in finished.stdout
     assert "less history than the control window" in (tmp_path / "report.html").read_text()
+
+
+def test_demo_history_writes_a_sample_report_that_flags_the_malfunction(tmp_path: Path) -> None:
+    from tests.e2e.cds_service import REPO
+
+    data = tmp_path / "demo"
+    command = [venv_script("ivig-cds"), "demo", "--once", "--port", "0", "--history", "--data-dir", str(data)]
+    finished = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=600, check=False, stdin=subprocess.DEVNULL
+    )
+    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
+    assert str(data / "report.html") in finished.stdout
+    page = (data / "report.html").read_text(encoding="utf-8")
+    assert "Anomaly flags: none" not in page and "card rate" in page
+    assert (data / "report-csv" / "anomaly_flags.csv").exists()
+    seen = open_in_chromium(data / "report.html", tmp_path / "demo.png")
+    assert seen["errors"] == [] and len(seen["plots"]) == PLOTS
