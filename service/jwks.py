@@ -7,8 +7,9 @@ agree. A key published for one algorithm can never verify a token of another (no
 
 Refresh never holds a lock across I/O: a kid already held is answered from the cached set at once, even
 while a re-read runs or the JWK Set server never answers. An unknown kid (or a set older than its max
-age) starts at most one re-read per refresh interval per set; callers that need its result wait for that
-one re-read (at most the fetch timeout), never start another.
+age) starts at most one re-read per refresh interval per set, in a background thread; the caller that
+started it waits for it (at most the fetch timeout), others with unknown kids do not wait (unless no key
+is held yet, as before the first load), so unknown kids never start a second re-read or pile up threads.
 """
 
 from __future__ import annotations
@@ -127,8 +128,10 @@ class KeySource:
             if self._is_stale():
                 self._start_refresh()  # in the background: the held key answers now
             return current.bind(kid, alg)
-        pending = self._start_refresh()
-        if pending is not None:
+        pending, started_here = self._start_refresh()
+        # Only the caller that started the re-read waits for it (or everyone, while nothing is held):
+        # unknown kids can tie up at most one thread per key set per interval.
+        if pending is not None and (started_here or not current.keys):
             pending.wait(2 * self._policy.timeout_seconds + WAIT_MARGIN_SECONDS)
         current = self._set
         if not current.keys and self._error is not None:
@@ -150,15 +153,16 @@ class KeySource:
             self.fetches += 1
             return self._inflight
 
-    def _start_refresh(self) -> threading.Event | None:
-        """Return the event of the re-read in flight (starting one if allowed), or None when rate-limited."""
+    def _start_refresh(self) -> tuple[threading.Event | None, bool]:
+        """Return the event of the re-read in flight (starting one if allowed; None when rate-limited)
+        and whether this call started it."""
         started = self._begin_refresh()
         if started is None:
             with self._lock:
-                return self._inflight
+                return self._inflight, False
         worker = threading.Thread(target=self._refresh, args=(started,), name="jwks-refresh", daemon=True)
         worker.start()
-        return started
+        return started, True
 
     def _refresh(self, done: threading.Event) -> None:
         """Re-read the set; on failure keep the keys held and remember why."""

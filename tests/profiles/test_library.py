@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cds_hooks.profiles import PROFILE_NAMES, build_client_profile, lint_response
+from cds_hooks.chart import BundleChart
+from cds_hooks.ivig.patient_view import PatientViewService
+from cds_hooks.parsing import parse_hook_request
+from cds_hooks.profiles import PROFILE_NAMES, build_client_profile, lint_response, shape_response
+from cds_hooks.registry import Environment
 from fixtures.library import FIXTURES, FixtureScenario, load_scenarios
-from tests.profiles.support import delivered, normalise
+from tests.patient_view.support import activated, patient_view_request
+from tests.profiles.support import counter_uuid, delivered, normalise, rules
 
 SCENARIOS = {s.name: s for s in load_scenarios()}
 GOLDENS = FIXTURES / "profiles"
@@ -107,3 +113,17 @@ def test_oracle_by_hand() -> None:
     unregistered = delivered(SCENARIOS["babinski-present-against-mmn"], build_client_profile("oracle"))
     assert "links" not in unregistered["cards"][0]
     assert oracle["detail"] == generic["detail"] == unregistered["cards"][0]["detail"]
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_every_patient_view_card_passes_the_lint(name: str, profile: str) -> None:
+    """The same, for the patient-view card of the scenario's order once active (Oracle's hook included)."""
+    scenario = SCENARIOS[name]
+    service = PatientViewService(rules())
+    chart = BundleChart(activated(scenario), service.queries)
+    request = parse_hook_request(patient_view_request(scenario), "patient-view")
+    response = service.evaluate(request, chart, Environment(scenario.as_of, counter_uuid()))
+    client = build_client_profile(profile)
+    body = shape_response(response, client, lambda: str(uuid.uuid4())).to_json()
+    assert [str(i) for i in lint_response(body, client, "patient-view")] == []

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,6 +105,14 @@ class JwksServer:
     held: threading.Event = field(default_factory=threading.Event)  # set: a request is being held now
     _hang: threading.Event = field(default_factory=threading.Event)
     _release: threading.Event = field(default_factory=threading.Event)
+    _stop: Callable[[], None] | None = None
+
+    def stop(self) -> None:
+        """Take the server down: held requests are let go, new connections are refused."""
+        self.release()
+        if self._stop is not None:
+            stop, self._stop = self._stop, None
+            stop()
 
     def hang(self) -> None:
         """From now on, hold every request without answering (until release())."""
@@ -159,10 +167,14 @@ def running_jwks_server(document: dict[str, Any], tls: TlsFiles | None) -> Itera
     state.url = f"{scheme}://127.0.0.1:{server.server_port}/jwks.json"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    try:
-        yield state
-    finally:
-        state.release()
+
+    def stop() -> None:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+    state._stop = stop
+    try:
+        yield state
+    finally:
+        state.stop()

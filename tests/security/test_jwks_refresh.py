@@ -183,3 +183,20 @@ def test_app_fetches_jwks_url_over_tls_with_the_configured_ca(
         token = sign(claims_for(PUBLIC_BASE + DISCOVERY), attacker, kid=f"unknown-{i}")
         assert client.get(DISCOVERY, headers=bearer(token)).status_code == 401
     assert len(jwks_server.requests) == 1  # cached; unknown kids within the interval fetch nothing
+
+
+def test_only_the_caller_that_started_a_hanging_refetch_waits(tls: TlsFiles, jwks_server: JwksServer) -> None:
+    """Unknown kids arriving during a re-read are answered at once (no key), so they cannot pile up
+    threads behind a JWK Set server that never answers."""
+    source = KeySource(url=jwks_server.url, policy=policy(tls, refresh_interval_seconds=0.001))
+    assert source.key(KNOWN, "ES384") is not None
+    jwks_server.hang()
+    starter, _ = in_thread(source, "first-unknown")
+    assert jwks_server.held.wait(GENEROUS_SECONDS)
+    follower, result = in_thread(source, "second-unknown")
+    follower.join(GENEROUS_SECONDS)
+    assert not follower.is_alive() and result == [None]
+    assert starter.is_alive()  # still waiting for the held re-read
+    assert len(jwks_server.requests) == 2  # the first load and the one re-read: the follower started none
+    jwks_server.release()
+    starter.join(GENEROUS_SECONDS)
