@@ -37,7 +37,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from cds_hooks.models import Feedback
 from service.store_lock import WriteLock, sqlite_lock_path
 
-SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a SQLite write waits for another process's lock before failing
+SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a write waits for another's lock before failing (PostgreSQL too)
 JTI_PURGE_INTERVAL_SECONDS = 60  # expired replay-cache entries are deleted at most this often per process
 
 metadata = MetaData()
@@ -359,7 +359,10 @@ def _create_engine(url: str) -> Engine:
     """Return an engine; SQLite files get their directory created, WAL mode and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, future=True)
+        # A write waits at most as long for a lock as on SQLite, then fails (StoreUnavailable: 503).
+        lock_wait = {"options": f"-c lock_timeout={SQLITE_BUSY_TIMEOUT_MS}"}
+        connect_args = lock_wait if parsed.get_backend_name() == "postgresql" else {}
+        return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

@@ -233,3 +233,19 @@ def test_generator_output_is_up_to_date(tmp_path: Path) -> None:
 def test_readme_lists_every_scenario() -> None:
     readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
     assert [s.name for s in ALL if f"`{s.name}`" not in readme] == []
+
+
+def test_the_demo_and_bench_read_the_library_through_fixtures_library() -> None:
+    from service.cli import demo
+
+    name = "definite-cb-median-forearm"
+    scenario = next(s for s in ALL if s.name == name)
+    shown = demo._load_scenario(SCENARIOS / name)
+    assert (shown["record"], shown["drafts"], shown["meta"]) == (
+        scenario.record,
+        scenario.draft_orders,
+        scenario.meta,
+    )
+    bench = (FIXTURES.parent / "bench" / "scenarios.py").read_text(encoding="utf-8")
+    assert "from fixtures.library import" in bench and "json.load" not in bench
+    assert demo._scenario_library(FIXTURES).SCENARIOS == SCENARIOS
