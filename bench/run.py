@@ -252,7 +252,7 @@ def main() -> int:
     algorithms = sorted({c.split("/")[0] for c in args.configs}, key=ALGORITHMS.index)
     stores = sorted({c.split("/")[1] for c in args.configs}, key=["sqlite", "postgresql"].index)
     clients = {alg: bench_client(args.token_cache, alg) for alg in algorithms}
-    pools = {alg: TokenPool(c, min_valid_seconds=1200).load() for alg, c in clients.items()}
+    pools = {alg: TokenPool(c, min_valid_seconds=600).load() for alg, c in clients.items()}
     workdir = Path(tempfile.mkdtemp(prefix="ivig-cds-bench-"))
     plan = Plan(wrk, workdir, args.rounds, args.seconds, args.warmup, {})
     options = StackOptions(
