@@ -90,6 +90,23 @@ def test_hook_with_full_prefetch(app: Flask, scenario: FixtureScenario, update_g
     assert actual == golden(scenario)
 
 
+SIGN_SCENARIOS = [s for s in SCENARIOS if s.meta["hook"] == "order-sign"]
+
+
+@pytest.mark.parametrize("scenario", SIGN_SCENARIOS, ids=[s.name for s in SIGN_SCENARIOS])
+def test_order_select_of_every_draft_meets_the_same_expectation(
+    app: Flask, scenario: FixtureScenario
+) -> None:
+    """The other hook: order-select naming every draft order gives the order-sign answer, with prefetch."""
+    request = scenario.hook_request()
+    request["hook"] = "order-select"
+    request["context"]["selections"] = [f"{d['resourceType']}/{d['id']}" for d in scenario.drafts()]
+    request["prefetch"] = full_prefetch(scenario, discovery_templates(app, "ivig-order-select"))
+    response = app.test_client().post("/cds-services/ivig-order-select", json=request)
+    assert response.status_code == 200, response.json
+    assert expectation_problems(scenario, response.json) == []
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
 def test_golden_meets_the_hand_written_expectation(scenario: FixtureScenario) -> None:
     assert expectation_problems(scenario, golden(scenario)) == []
