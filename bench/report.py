@@ -150,13 +150,15 @@ def render_table(results: Results) -> list[str]:
 def render_fhir_table(results: Results, budget_s: float) -> list[str]:
     """Return the no-prefetch table: latency against the bounds built from the prefetch card row."""
     lines = [
-        "| FHIR server | c | req/s | p50 ms | p50 bound | p99 ms | p99 bound | max ms | FHIR read errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| service | FHIR server | c | req/s | p50 ms | p50 bound | p99 ms | p99 bound | max ms "
+        "| FHIR read errors |",
+        "|---|---|" + "---:|" * 8,
     ]
     for label, c, m, bounds in _fhir_rows(results):
         p50b, p99b = bounds if bounds else (None, None)
         lines.append(
-            f"| {label} | {c} | {_num(m.rps)} | {m.p50_ms:.1f} | {_num(p50b, '.1f')} | {m.p99_ms:.1f} | "
+            f"| {m.config.split('|')[2]} | {label} | {c} | {_num(m.rps)} | {m.p50_ms:.1f} | "
+            f"{_num(p50b, '.1f')} | {m.p99_ms:.1f} | "
             f"{_num(p99b, '.1f')} | {m.max_ms:.0f} | {m.fhir_errors} |"
         )
     lines.append(
@@ -214,7 +216,8 @@ def check_targets(results: Results, budget_s: float) -> list[str]:
                         r >= SCALING_TOLERANCE,
                         f"{r:.2f}x",
                     )
-    for label, c, m, bounds in _fhir_rows(results):
+    for fhir_label, c, m, bounds in _fhir_rows(results):
+        label = f"{m.config.split('|')[2]}, no prefetch, {fhir_label}"
         if bounds is None:
             out.append(f"- NOT MEASURED {label} c={c}: no prefetch card row to compare with")
             continue

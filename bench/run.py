@@ -47,7 +47,7 @@ FHIR_SERVERS = (("FHIR 20 +/- 10 ms", 20.0, 10.0), ("FHIR 100 ms", 100.0, 0.0))
 PRIMARY = "RS384/sqlite"
 # --worker-models: the service under other gunicorn worker models (bench/serve_variant.py), RS384/SQLite
 WORKER_MODELS = (
-    ("gthread-2x16", ("--threads", "16")),
+    ("gthread-4x2", ("--workers", "4", "--threads", "2")),
     ("sync-4", ("--worker-class", "sync", "--workers", "4")),
 )
 

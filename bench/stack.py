@@ -174,6 +174,15 @@ def running_stack(workdir: Path, clients: dict[str, BenchClient], options: Stack
             stack.services[store] = _start_service(
                 exits, workdir, f"service-{store}", config, options.workers
             )
+        for name, variant_args in options.variants:
+            (workdir / name).mkdir()
+            url = f"sqlite:///{workdir / name / 'service'}.sqlite3"
+            chosen = [clients[a] for a in options.algorithms]
+            config = write_service_config(workdir / name / "ivig-cds.toml", url, chosen, stack.fhir, options)
+            cmd = [str(BENCH / "serve_variant.py"), "--config", str(config), *variant_args]
+            stack.services[name] = _start_service(
+                exits, workdir, f"service-{name}", config, options.workers, cmd
+            )
         yield stack
 
 
