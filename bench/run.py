@@ -47,6 +47,7 @@ FHIR_SERVERS = (("FHIR 20 +/- 10 ms", 20.0, 10.0), ("FHIR 100 ms", 100.0, 0.0))
 PRIMARY = "RS384/sqlite"
 # --worker-models: the service under other gunicorn worker models (bench/serve_variant.py), RS384/SQLite
 WORKER_MODELS = (
+    ("gthread-2x4-switch-1ms", ("--switch-interval-ms", "1")),
     ("gthread-4x2", ("--workers", "4", "--threads", "2")),
     ("sync-4", ("--worker-class", "sync", "--workers", "4")),
 )
@@ -174,7 +175,7 @@ def measure_all(args: argparse.Namespace, plan: Plan, stack: Stack, pools: dict[
     bodies = build_bodies(stack)
     validate(stack, bodies)
     measured: list[Measurement] = []
-    for name, _ in WORKER_MODELS if args.worker_models else ():
+    for name in args.worker_models or ():
         service = stack.services[name]
         targets = [Target("floor", stack.floors[("RS384", "sqlite")], bodies["card"], pools["RS384"])]
         targets += [Target(row, service, bodies[row], pools["RS384"]) for row in ("no-card", "card")]
@@ -225,8 +226,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--no-fhir", action="store_true", help="skip the no-prefetch rows")
     p.add_argument(
         "--worker-models",
-        action="store_true",
-        help="only RS384/SQLite, under gthread 2x4 (serve's) and the models of WORKER_MODELS",
+        nargs="*",
+        choices=[name for name, _ in WORKER_MODELS],
+        help="only RS384/SQLite, under gthread 2x4 (serve's) and these models (default: all)",
     )
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers of every app (default 2)")
     p.add_argument("--fhir-concurrency", type=int, default=24, help="service fhir.max_concurrency")
@@ -237,8 +239,9 @@ def parse_args() -> argparse.Namespace:
     if args.quick:
         args.rounds, args.seconds, args.warmup = 1, 1, 1
         args.concurrency, args.fhir_connections = [8], [8]
-    if args.worker_models:
+    if args.worker_models is not None:
         args.configs = [PRIMARY]
+        args.worker_models = args.worker_models or [name for name, _ in WORKER_MODELS]
     if not postgres_available():
         print("bench: PostgreSQL not installed: the PostgreSQL rows are skipped", file=sys.stderr)
         args.configs = [c for c in args.configs if not c.endswith("postgresql")]
@@ -261,7 +264,7 @@ def main() -> int:
         fhir=() if args.no_fhir else FHIR_SERVERS,
         workers=args.workers,
         fhir_concurrency=args.fhir_concurrency,
-        variants=[(n, a) for n, a in WORKER_MODELS] if args.worker_models else (),
+        variants=[(n, a) for n, a in WORKER_MODELS if n in (args.worker_models or ())],
     )
     started_at = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()[0]

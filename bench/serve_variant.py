@@ -2,9 +2,11 @@
 
     python bench/serve_variant.py --config ivig-cds.toml --port 8090 --workers 2 --threads 16
     python bench/serve_variant.py --config ivig-cds.toml --port 8090 --workers 4 --worker-class sync
+    python bench/serve_variant.py --config ivig-cds.toml --port 8090 --switch-interval-ms 1
 
 Everything else is what `ivig-cds serve` does (same configuration, metrics directory and gunicorn
-settings from `service.server.gunicorn_options`); only the worker class and thread count change.
+settings from `service.server.gunicorn_options`); only the worker class, thread count
+(and, when asked, the GIL switch interval) change.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    parser.add_argument(
+        "--switch-interval-ms",
+        type=float,
+        help="sys.setswitchinterval in each worker (Python's default 5 ms)",
+    )
     args = parser.parse_args()
     from service.cli.serve import _prepare_metrics_dir
     from service.config import load_config
@@ -36,6 +43,14 @@ def main() -> int:
     options = gunicorn_options(args.host, args.port, args.workers, config.fhir.budget_seconds)
     options["worker_class"] = args.worker_class
     options["threads"] = args.threads if args.worker_class == "gthread" else 1
+    if args.switch_interval_ms is not None:
+        freeze, interval = options["post_worker_init"], args.switch_interval_ms / 1000
+
+        def post_worker_init(worker: object) -> None:
+            freeze(worker)
+            sys.setswitchinterval(interval)
+
+        options["post_worker_init"] = post_worker_init
     GunicornServer(config, options).run()
     return 0
 
