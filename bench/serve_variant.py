@@ -41,8 +41,10 @@ def main() -> int:
 
     create_app(config)
     options = gunicorn_options(args.host, args.port, args.workers, config.fhir.budget_seconds)
-    options["worker_class"] = args.worker_class
-    options["threads"] = args.threads if args.worker_class == "gthread" else 1
+    if args.worker_class == "sync":  # else serve's own gthread class (drains on SIGTERM)
+        options["worker_class"], options["threads"] = "sync", 1
+    else:
+        options["threads"] = args.threads
     if args.switch_interval_ms is not None:
         freeze, interval = options["post_worker_init"], args.switch_interval_ms / 1000
 
