@@ -33,3 +33,17 @@ def test_every_criterion_is_pointed_at() -> None:
 
     section = extract_architecture_section()
     assert [c.value for c in CriterionId if c.value not in section] == []
+
+
+def test_every_function_it_points_at_exists() -> None:
+    section = extract_architecture_section()
+    named = set(re.findall(r"`((?:evaluate|build|parse|check|shape|verify|call|extract)_\w+)`", section))
+    defined = {
+        m
+        for package in ("cds_hooks", "service")
+        for p in (ROOT / package).rglob("*.py")
+        for m in re.findall(r"^\s*def (\w+)\(", p.read_text(encoding="utf-8"), re.M)
+    }
+    modules = {p.stem for package in ("cds_hooks", "service") for p in (ROOT / package).rglob("*.py")}
+    assert len(named) > 20
+    assert sorted(named - defined - modules) == []
