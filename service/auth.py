@@ -85,6 +85,18 @@ def app_keyring(config: Config) -> KeyRing:
     return ring
 
 
+def warm_key_sets(config: Config) -> None:
+    """Start loading every configured client's JWK Set URL in the background (in the current app).
+
+    Called once per worker at start: a worker that has never seen a call would otherwise hold no keys,
+    and could not verify even known kids while the JWK Set server is slow or down.
+    """
+    keyring = app_keyring(config)
+    for client in config.auth.clients:
+        if client.jwks_url and not client.jwks_file:
+            key_source_for(client, None, keyring).warm()
+
+
 def verify_client(config: Config, store: Store) -> ClientIdentity | None:
     """Return the authenticated client, None when auth is off, or raise Unauthorized (bare 401)."""
     if not config.auth.required:

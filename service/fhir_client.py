@@ -6,7 +6,6 @@ values, which may identify the patient).
 
 from __future__ import annotations
 
-import http.client
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +13,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import orjson
+import requests
+import urllib3.exceptions
 
-from service.fhir_transport import BodyTooLarge, fetch_get
+from service.fhir_get import BodyTooLarge, fetch_get
 
 _ACCEPT = "application/fhir+json, application/json;q=0.9"
 
@@ -138,7 +139,7 @@ class FhirClient:
             raise FhirTimeout("FHIR server did not answer within the time budget", path) from None
         except BodyTooLarge:
             raise FhirGarbage("FHIR response over the size cap", path) from None
-        except (OSError, http.client.HTTPException):
+        except (OSError, requests.RequestException, urllib3.exceptions.HTTPError):
             raise FhirUnreachable("FHIR server unreachable or broke off its answer", path) from None
         return _decode(status, body, path)
 

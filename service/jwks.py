@@ -28,6 +28,7 @@ from service.jwks_fetch import FetchPolicy, JwksError, fetch_jwks_text
 __all__ = ["FetchPolicy", "JwksError", "KeySource", "fits", "parse_jwks", "public_key"]
 
 MIN_RSA_BITS = 2048
+WARM_ATTEMPTS = 3  # reads a new worker makes of each JWK Set URL at start, until one succeeds
 WAIT_MARGIN_SECONDS = 1.0  # a caller waits for a re-read at most its timeout (twice: see jwks_fetch) + this
 
 # algorithm -> (kty, crv) a key must have to verify it
@@ -120,6 +121,25 @@ class KeySource:
         self.fetches = 0  # re-reads started (observable by tests and metrics)
         if file is not None:
             self._refresh(self._begin_refresh() or threading.Event())
+
+    def warm(self, attempts: int = WARM_ATTEMPTS) -> None:
+        """Load a URL's set in the background, so a new worker holds keys before its first call.
+
+        A failed first read is tried again (`attempts` in all, spaced by the retry-after-failure time)
+        while no key is held; calls never wait for this.
+        """
+        if self._url is not None and not self._set.keys:
+            threading.Thread(target=self._warm, args=(attempts,), name="jwks-warm", daemon=True).start()
+
+    def _warm(self, attempts: int) -> None:
+        """Try to load the set until a key is held or `attempts` reads were made."""
+        for _ in range(attempts):
+            pending, _started = self._start_refresh()
+            if pending is not None:
+                pending.wait(2 * self._policy.timeout_seconds + WAIT_MARGIN_SECONDS)
+            if self._set.keys:
+                return
+            time.sleep(self._policy.retry_after_failure_seconds)
 
     def key(self, kid: str, alg: str) -> jwt.PyJWK | None:
         """Return key `kid` bound to `alg`, or None; raise JwksError when the set never loaded."""

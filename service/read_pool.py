@@ -3,7 +3,7 @@
 A pool shared by every origin can be filled by one slow server, and then calls that read a healthy
 server wait for threads they never get. Here each origin (scheme, host, port) gets its own
 `per_origin` threads (`fhir.max_concurrency`), so a bad server only queues the reads of calls to that
-server, and every read still ends at its call's deadline (service/fhir_transport.py). At most
+server, and every read still ends at its call's deadline (service/fhir_get.py). At most
 `max_origins` pools are kept; the least recently used one is shut down (its threads finish their
 current read, bounded by the deadline, and exit).
 """
@@ -15,11 +15,18 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
-
-from service.fhir_transport import Origin, origin_of
+from urllib.parse import urlsplit
 
 MAX_ORIGINS = 16
 T = TypeVar("T")
+Origin = tuple[str, str, int]
+
+
+def origin_of(url: str) -> Origin:
+    """Return (scheme, host, port) of an http(s) URL, the port made explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or ""), parts.port or (443 if scheme == "https" else 80)
 
 
 class ReadPool:

@@ -8,8 +8,10 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from service.auth import warm_key_sets
 from service.config import Config
 from service.gunicorn_worker import DrainingThreadWorker
+from service.runtime import runtime
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -48,8 +50,16 @@ def gunicorn_options(host: str, port: int, workers: int, timeout: float) -> dict
         "max_requests": 10000,
         "max_requests_jitter": 1000,
         "child_exit": _child_exit,
-        "post_worker_init": _freeze_startup_objects,
+        "post_worker_init": _start_worker,
     }
+
+
+def _start_worker(worker: Any) -> None:
+    """Prepare a new worker: start loading the clients' JWK Sets, then freeze what start-up built."""
+    app: Flask = worker.wsgi
+    with app.app_context():
+        warm_key_sets(runtime().config)
+    _freeze_startup_objects(worker)
 
 
 def _freeze_startup_objects(_worker: Any) -> None:

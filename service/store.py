@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -35,7 +34,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, InternalError, Operat
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from cds_hooks.models import Feedback
-from service.store_lock import WriteLock, sqlite_lock_path
+from service.store_lock import WriteLock, sqlite_file_path, sqlite_lock_path
 
 SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a write waits for another's lock before failing (PostgreSQL too)
 JTI_PURGE_INTERVAL_SECONDS = 60  # expired replay-cache entries are deleted at most this often per process
@@ -363,8 +362,9 @@ def _create_engine(url: str) -> Engine:
         lock_wait = {"options": f"-c lock_timeout={SQLITE_BUSY_TIMEOUT_MS}"}
         connect_args = lock_wait if parsed.get_backend_name() == "postgresql" else {}
         return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    database_file = sqlite_file_path(parsed.database)
+    if database_file is not None:
+        database_file.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -61,8 +61,16 @@ class WriteLock:
         return self._fd
 
 
-def sqlite_lock_path(database: str | None) -> Path | None:
-    """Return the lock file beside a SQLite database file (None for an in-memory database)."""
+def sqlite_file_path(database: str | None) -> Path | None:
+    """Return the file of a SQLite database, also when named by a `file:` URI (None for in-memory)."""
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
-    return Path(database).with_name(Path(database).name + ".write-lock")
+    if database.startswith("file:"):
+        return Path(database.removeprefix("file:").split("?", 1)[0])
+    return Path(database)
+
+
+def sqlite_lock_path(database: str | None) -> Path | None:
+    """Return the lock file beside a SQLite database file (None for an in-memory database)."""
+    path = sqlite_file_path(database)
+    return None if path is None else path.with_name(path.name + ".write-lock")

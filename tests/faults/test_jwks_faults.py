@@ -89,6 +89,26 @@ def discovery(service: CdsService, token: str) -> int:
     return response.status_code
 
 
+def known_kid_statuses(service: CdsService) -> list[int]:
+    """Return the statuses of CALLS discovery calls signed with the demo client's (known) key."""
+    url = service.base_url + "/cds-services"
+    return [discovery(service, service.signer.token(url)) for _ in range(CALLS)]
+
+
+def wait_until_workers_hold_keys(service: CdsService) -> None:
+    """Wait until known-kid calls are answered, batch after batch, while the JWK Set server is up.
+
+    Each worker loads the set at start and tries again after a failed first read, so this is a matter
+    of a few seconds; the fault is only injected once every worker can hold the keys.
+    """
+    deadline = time.monotonic() + GENEROUS_SECONDS
+    clean_batches = 0
+    while clean_batches < 3:
+        assert time.monotonic() < deadline, "the workers never held the client's keys"
+        clean_batches = clean_batches + 1 if known_kid_statuses(service) == [200] * CALLS else 0
+        time.sleep(REFRESH_SECONDS)
+
+
 def unknown_kid_token(service: CdsService) -> str:
     """Return a token of the configured issuer with a kid no JWK Set holds (no valid signature needed)."""
     attacker = ec.generate_private_key(ec.SECP384R1())
@@ -101,10 +121,7 @@ def unknown_kid_token(service: CdsService) -> str:
 def test_known_kids_are_served_while_a_refetch_hangs_and_while_the_server_is_down(
     service: CdsService, jwks_server: JwksServer
 ) -> None:
-    known = [
-        discovery(service, service.signer.token(service.base_url + "/cds-services")) for _ in range(CALLS)
-    ]
-    assert known == [200] * CALLS  # the workers hold the keys now
+    wait_until_workers_hold_keys(service)
     time.sleep(REFRESH_SECONDS * 1.5)  # let the refresh interval pass, so an unknown kid may re-read
     jwks_server.hang()
     first_requests = len(jwks_server.requests)
@@ -134,7 +151,7 @@ def test_jwks_server_down_leaves_cached_keys_working(tls: TlsFiles, tmp_path: Pa
 
         with running_cds_service(tmp_path, workers=2, config_text=text, name="ivig-cds-jwks-down") as service:
             url = service.base_url + "/cds-services"
-            assert [discovery(service, service.signer.token(url)) for _ in range(CALLS)] == [200] * CALLS
+            wait_until_workers_hold_keys(service)
             server.stop()  # the JWK Set server goes down; the service keeps running
             time.sleep(REFRESH_SECONDS * 1.5)  # past the max age: every call now tries a background re-read
             assert [discovery(service, service.signer.token(url)) for _ in range(CALLS)] == [200] * CALLS

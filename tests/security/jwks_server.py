@@ -152,17 +152,35 @@ def _handler_for(state: JwksServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _TlsThreadingHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that runs each TLS handshake in the connection's own thread.
+
+    Wrapping the listening socket instead would handshake inside `accept`, on the one serving thread,
+    where a handshake error drops the connection with a reset: two workers loading their keys at the
+    same moment then saw `Connection reset by peer` on their first read.
+    """
+
+    context: ssl.SSLContext | None = None
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.context is None:
+            super().finish_request(request, client_address)
+            return
+        with self.context.wrap_socket(request, server_side=True) as wrapped:
+            super().finish_request(wrapped, client_address)
+
+
 @contextmanager
 def running_jwks_server(document: dict[str, Any], tls: TlsFiles | None) -> Iterator[JwksServer]:
     """Serve `document` at /jwks.json on 127.0.0.1 (https when `tls` is given); stop on exit."""
     state = JwksServer(document)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(state))
+    server = _TlsThreadingHTTPServer(("127.0.0.1", 0), _handler_for(state))
     server.daemon_threads = True
     scheme = "http"
     if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(tls.server_cert, tls.server_key)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.context = context
         scheme = "https"
     state.url = f"{scheme}://127.0.0.1:{server.server_port}/jwks.json"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
