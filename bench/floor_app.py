@@ -108,12 +108,17 @@ def create_echo_app() -> Flask:
 
 
 def serve(app_factory: Any, host: str, port: int, workers: int) -> None:
-    """Run an app under gunicorn with the service's settings (no metrics hook: these apps have none)."""
+    """Run an app under gunicorn with the service's settings, less its own hooks.
+
+    These apps have no metrics (no `child_exit`) and no key sets to warm; each worker still freezes
+    what start-up built out of the collector's reach, as the service's workers do (`post_worker_init`).
+    """
     from gunicorn.app.base import BaseApplication
-    from service.server import gunicorn_options
+    from service.server import freeze_startup_objects, gunicorn_options
 
     options = gunicorn_options(host, port, workers, timeout=4.0)
     options.pop("child_exit")
+    options["post_worker_init"] = freeze_startup_objects
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

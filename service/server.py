@@ -59,10 +59,10 @@ def _start_worker(worker: Any) -> None:
     app: Flask = worker.wsgi
     with app.app_context():
         warm_key_sets(runtime().config)
-    _freeze_startup_objects(worker)
+    freeze_startup_objects(worker)
 
 
-def _freeze_startup_objects(_worker: Any) -> None:
+def freeze_startup_objects(_worker: Any) -> None:
     """Move everything the worker built at start (rules, models, app) out of the garbage collector's reach.
 
     A hook call's JSON body allocates thousands of containers, so the collector runs on nearly every

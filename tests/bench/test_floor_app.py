@@ -153,3 +153,23 @@ def test_no_token_is_refused(floor: Flask, service: Flask, body: bytes) -> None:
 
 def test_the_floor_parses_the_body(floor: Flask, alg: str) -> None:
     assert _call(floor, b"{not json", _sign(alg, _claims())) == 400
+
+
+@pytest.mark.e2e
+def test_the_echo_baseline_boots_under_the_service_gunicorn_settings(tmp_path: Path, body: bytes) -> None:
+    # The baselines run with the service's own gunicorn settings; a service-only worker hook (one that
+    # expects the service's runtime) once made every baseline worker exit at boot, so nothing was measured.
+    import urllib.request
+
+    from procs import HOST, free_port, started
+
+    port = free_port()
+    cmd = [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--mode", "echo", "--host", HOST]
+    url = f"http://{HOST}:{port}"
+    with started([*cmd, "--port", str(port), "--workers", "1"], tmp_path / "echo.log", f"{url}{PATH}"):
+        request = urllib.request.Request(
+            url + PATH, data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            assert json.loads(response.read()) == {"cards": []}
