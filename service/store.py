@@ -98,6 +98,9 @@ jti_table = Table(
 )
 
 
+# The PostgreSQL advisory lock every process takes to create or upgrade the schema ("ivigcds" in hex).
+_SCHEMA_LOCK_KEY = 0x69766967636473
+
 # Built once: a statement made per call costs more in SQLAlchemy's cache-key work than SQLite's insert.
 _INSERT_AUDIT = insert(audit_table)
 _INSERT_JTI = insert(jti_table)
@@ -194,10 +197,32 @@ class Store:
         from service.store_upgrade import upgrade_schema
 
         try:
-            metadata.create_all(self.engine)
-            upgrade_schema(self.engine, metadata)
+            with self._schema_lock():
+                metadata.create_all(self.engine)
+                upgrade_schema(self.engine, metadata)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot create the store schema: {exc.__class__.__name__}") from exc
+
+    @contextmanager
+    def _schema_lock(self) -> Iterator[None]:
+        """Hold off every other process creating or upgrading the schema (all workers do it as they start).
+
+        Without it, workers starting together on an empty database race on CREATE TABLE and the losers
+        fail (PostgreSQL: IntegrityError; SQLite: "table already exists"), which stops gunicorn.
+        """
+        if self._write_lock is not None:
+            with self._write_lock.held():
+                yield
+        elif self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+                    conn.commit()
+        else:
+            yield
 
     def ping(self) -> bool:
         """Return True when the database answers."""

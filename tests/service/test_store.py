@@ -93,6 +93,36 @@ def test_ping_and_schema_creation_are_repeatable(open_store: Callable[[], Store]
     assert store.ping() is True
 
 
+def test_workers_starting_together_on_an_empty_store_all_come_up(store_url: str) -> None:
+    # Every gunicorn worker creates the schema as it starts. On an empty PostgreSQL database the
+    # workers' CREATE TABLEs race; the loser used to fail with IntegrityError, and gunicorn then shut
+    # the whole server down ("Worker failed to boot").
+    import threading
+
+    stores = [Store(store_url) for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+    failures: list[BaseException] = []
+
+    def start(store: Store) -> None:
+        barrier.wait()
+        try:
+            store.create_schema()
+        except BaseException as exc:  # collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert failures == []
+        assert all(s.ping() for s in stores)
+    finally:
+        for store in stores:
+            store.close()
+
+
 def test_audit_trail_writes_in_batches_off_the_request_path(open_store: Callable[[], Store]) -> None:
     from service.audit import AuditTrail
 
