@@ -1,0 +1,232 @@
+"""What each piece of the service costs above the conforming floor, measured by switching it off.
+
+    python bench/pieces.py [--calls 300] [--rounds 7] [--alg RS384]
+
+In-process (Flask test client, no HTTP), single-threaded callers, CPU time of the whole process (the
+audit writer thread included), the collector frozen after start-up as in the workers. For each hook
+call of the benchmark (no-card, card: full prefetch) it measures the floor, the service, and the
+service with one piece replaced by a no-op (or, for the decision, by its precomputed answer, so the
+response is still shaped and encoded); a piece's cost is what switching it off saves. Rounds alternate
+every variant, and the minimum over rounds is reported, because this machine's speed drifts by a third
+from minute to minute. What is left (service - floor - the pieces) is the rest of our request path:
+Flask routing and request objects, the hook request parse, the call trace, the audit record's fields.
+
+A measurement tool, not a test: the replacements here would be wrong in the service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cds_hooks.ivig.queries import build_prefetch
+from flask import Flask
+from service.app import create_app
+from service.rules_loading import load_rules
+
+from floor_app import FloorConfig, create_floor_app
+from scenarios import BENCH_SCENARIOS, build_body
+from tokens import AUDIENCE_BASE, SERVICE_PATH, BenchClient, TokenPool, bench_client
+
+Patch = Callable[[Flask, contextlib.ExitStack], None]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One piece of the service's request path, and how to switch it off for a measurement."""
+
+    name: str
+    switch_off: Patch
+
+
+def _replace(stack: contextlib.ExitStack, owner: Any, name: str, value: Any) -> None:
+    """Set `owner.name` to `value` until the stack closes."""
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    stack.callback(setattr, owner, name, original)
+
+
+def _no_shape_check(_app: Flask, stack: contextlib.ExitStack) -> None:
+    import service.request_body as request_body
+
+    _replace(stack, request_body, "check_json_shape", lambda *_a, **_k: None)
+
+
+def _no_log_line(_app: Flask, stack: contextlib.ExitStack) -> None:
+    import service.hooks as hooks
+
+    _replace(stack, hooks, "log_hook_call", lambda *_a, **_k: None)
+
+
+def _no_audit_write(app: Flask, stack: contextlib.ExitStack) -> None:
+    from service.runtime import Runtime
+
+    runtime: Runtime = app.extensions["ivig_cds"]
+    _replace(stack, runtime.audit, "record", lambda *_a, **_k: None)
+
+
+def _no_flask_hooks(app: Flask, stack: contextlib.ExitStack) -> None:
+    for funcs in (app.before_request_funcs, app.after_request_funcs):
+        saved = dict(funcs)
+        funcs.clear()
+        stack.callback(funcs.update, saved)
+
+
+def _precomputed_decision(answers: dict[str, Any]) -> Patch:
+    """Return a patch that answers `decide` with the response it gave for the same body."""
+
+    def patch(_app: Flask, stack: contextlib.ExitStack) -> None:
+        import service.hooks as hooks
+
+        _replace(stack, hooks, "decide", lambda *_a, **_k: answers["response"])
+
+    return patch
+
+
+def _record_decision(answers: dict[str, Any]) -> Patch:
+    """Return a patch that remembers the response `decide` gives (run once, before measuring)."""
+
+    def patch(_app: Flask, stack: contextlib.ExitStack) -> None:
+        import service.hooks as hooks
+
+        real = hooks.decide
+
+        def remember(*args: Any, **kwargs: Any) -> Any:
+            answers["response"] = real(*args, **kwargs)
+            return answers["response"]
+
+        _replace(stack, hooks, "decide", remember)
+
+    return patch
+
+
+def service_app(client: BenchClient, workdir: Path) -> Flask:
+    """Return the service with auth on, trusting the bench client."""
+    trusted = [{"issuer": client.issuer, "jwks_file": str(client.jwks_path)}]
+    service = {"data_dir": str(workdir / "service"), "public_base_url": AUDIENCE_BASE, "log_level": "INFO"}
+    config = {
+        "service": service,
+        "auth": {"clients": trusted},
+        "store": {"pseudonym_secret": uuid.uuid4().hex},
+    }
+    return create_app(config)
+
+
+class Caller:
+    """Posts one body with fresh tokens to an app and measures process CPU per call."""
+
+    def __init__(self, body: bytes, tokens: Iterator[str]) -> None:
+        self._body = body
+        self._tokens = tokens
+
+    def cpu_ms(self, app: Flask, calls: int) -> float:
+        """Return the mean process CPU milliseconds of `calls` calls (each must answer 200)."""
+        client = app.test_client()
+        started = time.process_time()
+        for _ in range(calls):
+            response = client.post(
+                SERVICE_PATH,
+                data=self._body,
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {next(self._tokens)}"},
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"answered {response.status_code}: {response.data[:200]!r}")
+        return (time.process_time() - started) / calls * 1000
+
+
+@contextlib.contextmanager
+def switched_off(app: Flask, patches: list[Patch]) -> Iterator[None]:
+    """Apply `patches` to the app for the block."""
+    with contextlib.ExitStack() as stack:
+        for patch in patches:
+            patch(app, stack)
+        yield
+
+
+def measure(scenario_key: str, client: BenchClient, pool: TokenPool, args: argparse.Namespace) -> None:
+    """Print the floor, the service and each piece's cost for one benchmark scenario."""
+    workdir = Path(tempfile.mkdtemp(prefix="ivig-cds-pieces-"))
+    scenario = next(s for s in BENCH_SCENARIOS if s.key == scenario_key)
+    body = json.dumps(build_body(scenario, build_prefetch(load_rules(None)), "")).encode()
+    answers: dict[str, Any] = {}
+    pieces = [
+        Piece("body shape check (depth, element count)", _no_shape_check),
+        Piece("decision (scope, record, facts, criteria, card)", _precomputed_decision(answers)),
+        Piece("audit write (queue, batched INSERT)", _no_audit_write),
+        Piece("log line", _no_log_line),
+        Piece("Flask before/after hooks (metrics, CORS)", _no_flask_hooks),
+    ]
+    floor = create_floor_app(
+        FloorConfig(
+            client.issuer,
+            AUDIENCE_BASE,
+            str(client.jwks_path),
+            client.alg,
+            f"sqlite:///{workdir}/floor.sqlite3",
+        )
+    )
+    service = service_app(client, workdir)
+    per_round = args.calls * (len(pieces) + 2)
+    tokens = iter(
+        pool.write_slice(f"pieces-{scenario_key}", per_round * (args.rounds + 1), workdir / "t")
+        .read_text()
+        .split()
+    )
+    caller = Caller(body, tokens)
+    with switched_off(service, [_record_decision(answers)]):
+        caller.cpu_ms(service, args.calls)  # warm-up, and the decision's own answer for this body
+    caller.cpu_ms(floor, args.calls)
+    gc.collect()
+    gc.freeze()
+    best: dict[str, float] = {}
+    for _ in range(args.rounds):
+        runs = {"floor": caller.cpu_ms(floor, args.calls), "service": caller.cpu_ms(service, args.calls)}
+        for piece in pieces:
+            with switched_off(service, [piece.switch_off]):
+                runs[piece.name] = caller.cpu_ms(service, args.calls)
+        for name, value in runs.items():
+            best[name] = min(best.get(name, value), value)
+    above = best["service"] - best["floor"]
+    print(
+        f"\n{client.alg} {scenario_key}: floor {best['floor']:.3f} ms, service {best['service']:.3f} ms "
+        f"({best['service'] / best['floor']:.2f}x the floor; {above:.3f} ms above it)"
+    )
+    print("| piece | ms per call | share of the service's cost above the floor |")
+    print("|---|---:|---:|")
+    rest = above
+    for piece in pieces:
+        cost = best["service"] - best[piece.name]
+        rest -= cost
+        print(f"| {piece.name} | {cost:.3f} | {cost / above:.0%} |")
+    print(f"| the rest of our request path | {rest:.3f} | {rest / above:.0%} |")
+
+
+def main() -> None:
+    """Measure both benchmark scenarios with full prefetch."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=300, help="calls per variant and round")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--alg", default="RS384", choices=["RS384", "ES384"])
+    parser.add_argument(
+        "--token-cache", type=Path, default=Path(tempfile.gettempdir()) / "ivig-cds-bench-tokens"
+    )
+    args = parser.parse_args()
+    client = bench_client(args.token_cache, args.alg)
+    pool = TokenPool(client, min_valid_seconds=600).load()
+    for key in ("no-card", "card"):
+        measure(key, client, pool, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
