@@ -49,6 +49,7 @@ PRIMARY = "RS384/sqlite"
 WORKER_MODELS = (
     ("gthread-2x4-switch-1ms", ("--switch-interval-ms", "1")),
     ("gthread-4x2", ("--workers", "4", "--threads", "2")),
+    ("gthread-2x2", ("--threads", "2")),
     ("sync-4", ("--worker-class", "sync", "--workers", "4")),
 )
 
