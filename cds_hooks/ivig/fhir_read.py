@@ -34,9 +34,14 @@ def dicts(value: Any) -> list[JSON]:
 
 
 def codings(concepts: Any) -> list[Code]:
-    """Return every (system, code) of a CodeableConcept or a list of them."""
+    """Return every coding (system and code) of a CodeableConcept or a list of them, as Codes."""
+    return [Code(system, code) for system, code in code_pairs(concepts)]
+
+
+def code_pairs(concepts: Any) -> list[tuple[str, str]]:
+    """Return every (system, code) of a CodeableConcept or a list of them, as plain pairs."""
     # Read in place (no intermediate lists): called for most resources of a record on every call.
-    found: list[Code] = []
+    found: list[tuple[str, str]] = []
     for concept in concepts if isinstance(concepts, list) else (concepts,):
         if not isinstance(concept, dict):
             continue
@@ -45,7 +50,7 @@ def codings(concepts: Any) -> list[Code]:
             if isinstance(coding, dict):
                 system, code = coding.get("system"), coding.get("code")
                 if isinstance(system, str) and isinstance(code, str):
-                    found.append(Code(system, code))
+                    found.append((system, code))
     return found
 
 
@@ -161,8 +166,8 @@ def index_components(resource: JSON) -> ComponentIndex:
     """Return a resource's components by each (system, code) of their code (the first one wins)."""
     index: ComponentIndex = {}
     for comp in dicts(resource.get("component")):
-        for code in codings(comp.get("code")):
-            index.setdefault((code.system, code.code), comp)
+        for pair in code_pairs(comp.get("code")):
+            index.setdefault(pair, comp)
     return index
 
 
@@ -183,7 +188,13 @@ def component(resource: JSON, codes: Codes) -> JSON | None:
     return None
 
 
-def component_codes(resource: JSON, codes: Codes) -> list[Code]:
-    """Return the codings of the valueCodeableConcept of the component coded `codes`."""
+def component_codes(resource: JSON, codes: Codes) -> list[tuple[str, str]]:
+    """Return the (system, code) pairs of the valueCodeableConcept of the component coded `codes`."""
     comp = component(resource, codes)
-    return codings(comp.get("valueCodeableConcept")) if comp else []
+    return code_pairs(comp.get("valueCodeableConcept")) if comp else []
+
+
+def first_code(concepts: Any) -> str | None:
+    """Return the code of the first coding of a CodeableConcept (or a list of them), or None."""
+    pairs = code_pairs(concepts)
+    return pairs[0][1] if pairs else None
