@@ -58,14 +58,17 @@ def bundle_resources(bundle: JSON | None) -> list[JSON]:
     if not isinstance(entries, list):
         return []
     searchset = bundle.get("type") == "searchset"
-    resources = (e.get("resource") for e in entries if isinstance(e, dict) and not _is_outcome_entry(e))
-    return [
-        r
-        for r in resources
-        if isinstance(r, dict)
-        and isinstance(r.get("resourceType"), str)
-        and not (searchset and r.get("resourceType") == "OperationOutcome")
-    ]
+    found: list[JSON] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or _is_outcome_entry(entry):
+            continue
+        resource = entry.get("resource")
+        if not isinstance(resource, dict):
+            continue
+        rtype = resource.get("resourceType")
+        if isinstance(rtype, str) and not (searchset and rtype == "OperationOutcome"):
+            found.append(resource)
+    return found
 
 
 def _is_outcome_entry(entry: JSON) -> bool:

@@ -29,7 +29,7 @@ def extract_findings(record: Record, rules: Rules) -> dict[str, Finding]:
     index = _finding_index(rules)
     candidates: dict[str, list[Finding]] = {}
     for resource in record.resources:  # one pass: each resource's codes looked up, not each finding's
-        for name in _named_findings(resource, index):
+        for name in _named_findings(resource, index, record):
             finding = _finding(resource, name, getattr(rules.findings, name), record, rules)
             if finding is not None:
                 candidates.setdefault(name, []).append(finding)
@@ -51,13 +51,14 @@ def _finding_index(rules: Rules) -> dict[tuple[str, str], list[str]]:
     return index
 
 
-def _named_findings(resource: JSON, index: dict[tuple[str, str], list[str]]) -> list[str]:
+def _named_findings(resource: JSON, index: dict[tuple[str, str], list[str]], record: Record) -> list[str]:
     """Return the finding names a resource's code (or report conclusion) may document."""
-    concepts = [resource.get("code")]
+    # Read as one CodeableConcept each: a `code` or a report's conclusionCode given as a list names none.
+    pairs = record.code_pairs(resource) if isinstance(resource.get("code"), dict) else []
     if resource.get("resourceType") == "DiagnosticReport":
-        concepts.append(resource.get("conclusionCode"))
+        pairs = pairs + code_pairs([resource.get("conclusionCode")])
     names: list[str] = []
-    for pair in code_pairs(concepts):
+    for pair in pairs:
         names.extend(n for n in index.get(pair, ()) if n not in names)
     return names
 

@@ -62,20 +62,21 @@ class Record:
     unavailable: frozenset[str] = field(default_factory=frozenset)
     _by_code: dict[tuple[object, str, str], list[int]] = field(init=False, repr=False, compare=False)
     _by_type: dict[object, tuple[JSON, ...]] = field(init=False, repr=False, compare=False)
-    _codes: dict[int, frozenset[tuple[str, str]]] = field(init=False, repr=False, compare=False)
+    _codes: dict[int, list[tuple[str, str]]] = field(init=False, repr=False, compare=False)
     _read: dict[int, _Read] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_code: dict[tuple[object, str, str], list[int]] = {}
         by_type: dict[object, list[JSON]] = {}
-        codes: dict[int, frozenset[tuple[str, str]]] = {}  # by id(): the record keeps each resource alive
+        codes: dict[int, list[tuple[str, str]]] = {}  # by id(): the record keeps each resource alive
         for position, resource in enumerate(self.resources):
             rtype = resource.get("resourceType")
             by_type.setdefault(rtype, []).append(resource)
-            pairs = frozenset(code_pairs(resource.get("code")))
-            codes[id(resource)] = pairs
+            codes[id(resource)] = pairs = code_pairs(resource.get("code"))
             for system, code in pairs:
-                by_code.setdefault((rtype, system, code), []).append(position)
+                slots = by_code.setdefault((rtype, system, code), [])
+                if not slots or slots[-1] != position:
+                    slots.append(position)
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_type", {k: tuple(v) for k, v in by_type.items()})
         object.__setattr__(self, "_codes", codes)
@@ -92,14 +93,14 @@ class Record:
             positions.update(self._by_code.get((resource_type, system, code), ()))
         return [self.resources[i] for i in sorted(positions)]
 
-    def codes_of(self, resource: JSON) -> frozenset[tuple[str, str]]:
+    def code_pairs(self, resource: JSON) -> list[tuple[str, str]]:
         """Return the (system, code) pairs of a resource's `code` (read once for usable resources)."""
         pairs = self._codes.get(id(resource))
-        return pairs if pairs is not None else frozenset(code_pairs(resource.get("code")))
+        return pairs if pairs is not None else code_pairs(resource.get("code"))
 
     def has_code(self, resource: JSON, codes: Codes) -> bool:
         """Return whether a resource's `code` is one of `codes` (`fhir_read.has_code` of its `code`)."""
-        return not codes.pairs.isdisjoint(self.codes_of(resource))
+        return codes.holds_any(self.code_pairs(resource))
 
     def _reading(self, resource: JSON) -> _Read:
         """Return the reference and date of a resource, read on first use."""
@@ -163,8 +164,8 @@ def read_record(
     withdrawn = _withdrawn_results(seen, patient_id)
     usable = tuple(
         r
-        for r in seen.values()
-        if belongs_to(r, patient_id) and usable_status(r) and reference_of(r) not in withdrawn
+        for ref, r in seen.items()  # keyed by reference_of(r)
+        if belongs_to(r, patient_id) and usable_status(r) and ref not in withdrawn
     )
     return Record(patient_id, as_of, usable, seen, patient, unavailable)
 
