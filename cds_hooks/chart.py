@@ -60,7 +60,10 @@ def bundle_resources(bundle: JSON | None) -> list[JSON]:
     searchset = bundle.get("type") == "searchset"
     found: list[JSON] = []
     for entry in entries:
-        if not isinstance(entry, dict) or _is_outcome_entry(entry):
+        if not isinstance(entry, dict):
+            continue
+        search = entry.get("search")
+        if isinstance(search, dict) and search.get("mode") == "outcome":
             continue
         resource = entry.get("resource")
         if not isinstance(resource, dict):
@@ -69,12 +72,6 @@ def bundle_resources(bundle: JSON | None) -> list[JSON]:
         if isinstance(rtype, str) and not (searchset and rtype == "OperationOutcome"):
             found.append(resource)
     return found
-
-
-def _is_outcome_entry(entry: JSON) -> bool:
-    """Return whether a Bundle entry is marked as a search outcome message (search.mode "outcome")."""
-    search = entry.get("search")
-    return isinstance(search, dict) and search.get("mode") == "outcome"
 
 
 def query_resource_type(template: str) -> str:

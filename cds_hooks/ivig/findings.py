@@ -59,7 +59,9 @@ def _named_findings(resource: JSON, index: dict[tuple[str, str], list[str]], rec
         pairs = pairs + code_pairs([resource.get("conclusionCode")])
     names: list[str] = []
     for pair in pairs:
-        names.extend(n for n in index.get(pair, ()) if n not in names)
+        for name in index.get(pair, ()):
+            if name not in names:
+                names.append(name)
     return names
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
+from typing import NamedTuple
 
 from cds_hooks.chart import Chart, ChartValue, Unavailable, bundle_resources
 from cds_hooks.ivig.facts import Evidence
@@ -37,8 +38,7 @@ _REFERENCE_FIELDS = MappingProxyType(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Read:
+class _Read(NamedTuple):
     """What a Record read once from one resource: its reference and date (the resource kept alive)."""
 
     resource: JSON
