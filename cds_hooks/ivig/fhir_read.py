@@ -73,9 +73,10 @@ def parse_date(value: Any) -> date | None:
     """Return the calendar date of a FHIR date/dateTime/instant (partial dates: first day), else None."""
     if not isinstance(value, str):
         return None
-    if value[4:5] == "-" == value[7:8]:
-        try:  # the common full date: same answer as the pattern below, ten times faster
-            return date.fromisoformat(value[:10])
+    head = value[:10]
+    if head[4:5] == "-" == head[7:8] and head.isascii() and head.replace("-", "").isdigit():
+        try:  # the common full date (ASCII digits): the pattern's answer, several times faster
+            return date.fromisoformat(head)
         except ValueError:
             pass
     match = _DATE.match(value)
