@@ -58,20 +58,20 @@ def bundle_resources(bundle: JSON | None) -> list[JSON]:
     if not isinstance(entries, list):
         return []
     searchset = bundle.get("type") == "searchset"
-    resources = (e.get("resource") for e in entries if isinstance(e, dict) and not _is_outcome_entry(e))
-    return [
-        r
-        for r in resources
-        if isinstance(r, dict)
-        and isinstance(r.get("resourceType"), str)
-        and not (searchset and r.get("resourceType") == "OperationOutcome")
-    ]
-
-
-def _is_outcome_entry(entry: JSON) -> bool:
-    """Return whether a Bundle entry is marked as a search outcome message (search.mode "outcome")."""
-    search = entry.get("search")
-    return isinstance(search, dict) and search.get("mode") == "outcome"
+    found: list[JSON] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        search = entry.get("search")
+        if isinstance(search, dict) and search.get("mode") == "outcome":
+            continue
+        resource = entry.get("resource")
+        if not isinstance(resource, dict):
+            continue
+        rtype = resource.get("resourceType")
+        if isinstance(rtype, str) and not (searchset and rtype == "OperationOutcome"):
+            found.append(resource)
+    return found
 
 
 def query_resource_type(template: str) -> str:

@@ -5,14 +5,21 @@ The table shows resource type/id, date and value: never the patient's name. No r
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from cds_hooks.ivig.assessment import Assessment
 from cds_hooks.ivig.card_text import EVIDENCE, OUTCOME_DISPLAY, STATUS_WORD, build_reason
 from cds_hooks.ivig.criteria import Criterion
+from cds_hooks.ivig.criterion_ids import TITLES
 
 
 def cell(text: str) -> str:
     """Return text safe for a Markdown table cell (no pipes, no raw HTML)."""
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+# The first cell of each criterion's row (id and title), made once at import.
+_NAME_CELLS = MappingProxyType({cid: f"{cid.value} {cell(title)}" for cid, title in TITLES.items()})
 
 
 def _evidence_cell(criterion: Criterion) -> str:
@@ -34,9 +41,7 @@ def build_criteria_table(assessment: Assessment) -> str:
             + (f", {c.level}" if c.level and c.status != "unknown" else "")
         )
         rows.append(
-            f"| {c.id.value} {cell(c.title)} | {status} | "
-            f"{_evidence_cell(c)} | "
-            f"{cell(c.note or '')} | {c.source} |"
+            f"| {_NAME_CELLS[c.id]} | {status} | {_evidence_cell(c)} | {cell(c.note or '')} | {c.source} |"
         )
     return "\n".join(rows)
 

@@ -51,4 +51,4 @@ class Codes:
 
     def holds_any(self, pairs: Iterable[tuple[str, str]]) -> bool:
         """Return whether any (system, code) of `pairs` is in this binding (the one membership test)."""
-        return any(p in self.pairs for p in pairs)
+        return not self.pairs.isdisjoint(pairs)

@@ -6,7 +6,7 @@ they are matched on code. A missing clinicalStatus counts as active (lenient, do
 
 from __future__ import annotations
 
-from cds_hooks.ivig.fhir_read import codings
+from cds_hooks.ivig.fhir_read import code_pairs
 from cds_hooks.models import JSON
 
 _ACTIVE = frozenset({"active", "recurrence", "relapse"})
@@ -15,7 +15,7 @@ _NOT_PRESENT_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 
 def _status_codes(condition: JSON, key: str) -> set[str]:
     """Return the codes of a Condition status CodeableConcept."""
-    return {c.code for c in codings(condition.get(key))}
+    return {code for _, code in code_pairs(condition.get(key))}
 
 
 def is_active(condition: JSON) -> bool:

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from cds_hooks.ivig.conditions import is_active, is_confirmed
 from cds_hooks.ivig.electro import (
+    extract_electro_owners,
     extract_emg_muscles,
     extract_preliminary_ncs,
     extract_report_conclusion,
@@ -14,7 +15,6 @@ from cds_hooks.ivig.electro import (
     extract_studies,
 )
 from cds_hooks.ivig.facts import Evidence, Facts
-from cds_hooks.ivig.fhir_read import has_code
 from cds_hooks.ivig.findings import (
     extract_coded,
     extract_findings,
@@ -31,7 +31,6 @@ from cds_hooks.ivig.ultrasound import (
     extract_ultrasound_conclusion,
     extract_ultrasound_reports,
 )
-from cds_hooks.ivig.window import evidence_of, in_window
 from cds_hooks.models import JSON
 
 CONDITIONS_KEY = "conditions"
@@ -46,6 +45,7 @@ _EXPOSURE_STATUS = MappingProxyType(
 def extract_facts(record: Record, rules: Rules, draft_ids: Collection[str] = ()) -> Facts:
     """Return all facts of a record; `draft_ids` ('Type/id') are the orders being decided, not history."""
     r, o = rules.reports, rules.observations
+    owners = extract_electro_owners(record, rules)  # read once: motor, sensory and EMG results all need it
     return Facts(
         as_of=record.as_of,
         findings=extract_findings(record, rules),
@@ -59,10 +59,10 @@ def extract_facts(record: Record, rules: Rules, draft_ids: Collection[str] = ())
         anti_gm1=extract_antibody(record, rules, o.anti_gm1),
         anti_gm1_galc=extract_antibody(record, rules, o.anti_gm1_galc),
         csf_protein=extract_csf_protein(record, rules),
-        studies=extract_studies(record, rules),
+        studies=extract_studies(record, rules, owners),
         preliminary_ncs=extract_preliminary_ncs(record, rules),
-        sensory_segments=tuple(extract_sensory_segments(record, rules)),
-        emg_muscles=tuple(extract_emg_muscles(record, rules)),
+        sensory_segments=tuple(extract_sensory_segments(record, rules, owners)),
+        emg_muscles=tuple(extract_emg_muscles(record, rules, owners)),
         emg_conclusion=extract_report_conclusion(
             record, rules, r.emg, r.emg_confined + r.emg_beyond + r.emg_normal
         ),
@@ -79,12 +79,9 @@ def extract_facts(record: Record, rules: Rules, draft_ids: Collection[str] = ())
 def extract_als(record: Record, rules: Rules) -> tuple[Evidence, ...]:
     """Return the active, confirmed Conditions of ALS (X-ALS)."""
     return tuple(
-        evidence_of(c, "ALS, active, confirmed")
-        for c in record.of_type("Condition")
-        if has_code(c.get("code"), rules.indication.als)
-        and is_active(c)
-        and is_confirmed(c)
-        and in_window(evidence_of(c, "").date, record.as_of, None)
+        record.evidence(c, "ALS, active, confirmed")
+        for c in record.coded("Condition", rules.indication.als)
+        if is_active(c) and is_confirmed(c) and record.within(c, None)
     )
 
 
@@ -99,7 +96,7 @@ def extract_exposures(
     statuses = _EXPOSURE_STATUS[resource_type]
     found = []
     for res in record.of_type(resource_type):
-        ev = evidence_of(res, f"IVIg {resource_type}, {res.get('status')}")
+        ev = record.evidence(res, f"IVIg {resource_type}, {res.get('status')}")
         if ev.reference in draft_ids or res.get("status") not in statuses or ev.date is None:
             continue
         if ev.date <= record.as_of and is_ivig_order(res, rules, resolve):

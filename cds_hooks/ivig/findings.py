@@ -7,16 +7,18 @@ from dataclasses import fields
 from cds_hooks.ivig.conditions import is_present
 from cds_hooks.ivig.facts import CodedFact, Finding, Measure, MuscleGrade, Side, SumScore, pick_latest
 from cds_hooks.ivig.fhir_read import (
+    code_pairs,
     codings,
     component,
     component_codes,
+    first_code,
     has_code,
     number_value,
     quantity_value,
 )
 from cds_hooks.ivig.record import Record
 from cds_hooks.ivig.rules_model import Codes, FindingBinding, Rules
-from cds_hooks.ivig.window import evidence_of, in_window
+from cds_hooks.ivig.window import in_window
 from cds_hooks.models import JSON
 
 FINDING_NAMES = tuple(f.name for f in fields(FindingBinding) if f.name not in ("present", "absent"))
@@ -27,7 +29,7 @@ def extract_findings(record: Record, rules: Rules) -> dict[str, Finding]:
     index = _finding_index(rules)
     candidates: dict[str, list[Finding]] = {}
     for resource in record.resources:  # one pass: each resource's codes looked up, not each finding's
-        for name in _named_findings(resource, index):
+        for name in _named_findings(resource, index, record):
             finding = _finding(resource, name, getattr(rules.findings, name), record, rules)
             if finding is not None:
                 candidates.setdefault(name, []).append(finding)
@@ -49,14 +51,17 @@ def _finding_index(rules: Rules) -> dict[tuple[str, str], list[str]]:
     return index
 
 
-def _named_findings(resource: JSON, index: dict[tuple[str, str], list[str]]) -> list[str]:
+def _named_findings(resource: JSON, index: dict[tuple[str, str], list[str]], record: Record) -> list[str]:
     """Return the finding names a resource's code (or report conclusion) may document."""
-    concepts = [resource.get("code")]
+    # Read as one CodeableConcept each: a `code` or a report's conclusionCode given as a list names none.
+    pairs = record.code_pairs(resource) if isinstance(resource.get("code"), dict) else []
     if resource.get("resourceType") == "DiagnosticReport":
-        concepts.append(resource.get("conclusionCode"))
+        pairs = pairs + code_pairs([resource.get("conclusionCode")])
     names: list[str] = []
-    for code in codings(concepts):
-        names.extend(n for n in index.get((code.system, code.code), ()) if n not in names)
+    for pair in pairs:
+        for name in index.get(pair, ()):
+            if name not in names:
+                names.append(name)
     return names
 
 
@@ -64,8 +69,8 @@ def _finding(resource: JSON, name: str, codes: Codes, record: Record, rules: Rul
     """Return the presence a resource documents for one finding, or None."""
     rtype = resource.get("resourceType")
     if rtype == "DiagnosticReport" and has_code(resource.get("conclusionCode"), codes):
-        return _dated(Finding(name, True, evidence_of(resource, "present (report conclusion)")), record)
-    if not has_code(resource.get("code"), codes):
+        return _dated(Finding(name, True, record.evidence(resource, "present (report conclusion)")), record)
+    if not record.has_code(resource, codes):
         return None
     present: bool | None = None
     if rtype == "Condition":
@@ -74,7 +79,7 @@ def _finding(resource: JSON, name: str, codes: Codes, record: Record, rules: Rul
         present = _observation_presence(resource, rules)
     if present is None:
         return None
-    return _dated(Finding(name, present, evidence_of(resource, _word(present))), record)
+    return _dated(Finding(name, present, record.evidence(resource, _word(present))), record)
 
 
 def _dated(finding: Finding, record: Record) -> Finding | None:
@@ -102,35 +107,33 @@ def _observation_presence(obs: JSON, rules: Rules) -> bool | None:
 
 def _observations(record: Record, codes: Codes, lookback: int | None = None) -> list[JSON]:
     """Return the record's Observations coded `codes` dated within the window."""
-    coded = record.coded("Observation", codes)
-    return [o for o in coded if in_window(evidence_of(o, "").date, record.as_of, lookback)]
+    return [o for o in record.coded("Observation", codes) if record.within(o, lookback)]
 
 
 def extract_coded(record: Record, codes: Codes) -> CodedFact | None:
     """Return the latest coded value of Observations coded `codes` (onset site, onset pattern)."""
     facts = []
     for obs in _observations(record, codes):
-        values = codings(obs.get("valueCodeableConcept"))
+        values = code_pairs(obs.get("valueCodeableConcept"))
         if values:
-            label = ", ".join(c.code for c in values)
-            facts.append(CodedFact(frozenset((c.system, c.code) for c in values), evidence_of(obs, label)))
+            label = ", ".join(code for _, code in values)
+            facts.append(CodedFact(frozenset(values), record.evidence(obs, label)))
     return pick_latest(facts, lambda f: f.evidence.date)
 
 
 def extract_side(resource: JSON, rules: Rules) -> Side | None:
     """Return the side from the laterality component (SNOMED Left/Right), else None."""
     values = component_codes(resource, rules.components.laterality)
-    if any(c in rules.values.left for c in values):
+    if rules.values.left.holds_any(values):
         return "left"
-    if any(c in rules.values.right for c in values):
+    if rules.values.right.holds_any(values):
         return "right"
     return None
 
 
 def body_site_key(resource: JSON) -> str | None:
     """Return the first bodySite coding as a code (muscles and nerves are compared by code)."""
-    sites = codings(resource.get("bodySite"))
-    return sites[0].code if sites else None
+    return first_code(resource.get("bodySite"))
 
 
 def extract_muscle_grades(record: Record, rules: Rules) -> dict[tuple[str, Side | None], MuscleGrade]:
@@ -141,7 +144,7 @@ def extract_muscle_grades(record: Record, rules: Rules) -> dict[tuple[str, Side 
         if muscle is None or grade is None:
             continue
         side = extract_side(obs, rules)
-        ev = evidence_of(obs, f"{muscle} {side or ''} MRC {grade:g}".replace("  ", " "))
+        ev = record.evidence(obs, f"{muscle} {side or ''} MRC {grade:g}".replace("  ", " "))
         grades.setdefault((muscle, side), []).append(MuscleGrade(muscle, side, grade, ev))
     latest = {k: pick_latest(v, lambda g: g.evidence.date) for k, v in grades.items()}
     return {k: v for k, v in latest.items() if v is not None}
@@ -158,7 +161,7 @@ def extract_sum_scores(record: Record, rules: Rules) -> list[SumScore]:
         max_comp = component(obs, rules.components.mrc_sum_score_max)
         maximum = number_value(max_comp) if max_comp else None
         label = f"{score:g}" + (f"/{maximum:g}" if maximum is not None else "")
-        scores.append(SumScore((code.system, code.code, maximum), score, evidence_of(obs, label)))
+        scores.append(SumScore((code.system, code.code, maximum), score, record.evidence(obs, label)))
     return scores
 
 
@@ -172,5 +175,5 @@ def extract_grips(record: Record, rules: Rules) -> tuple[Measure, ...]:
         raw = quantity.get("value") if isinstance(quantity, dict) else None
         unit = (quantity.get("code") or quantity.get("unit")) if isinstance(quantity, dict) else None
         label = f"grip {side or ''} {raw} {unit or '(no unit)'}".replace("  ", " ")
-        grips.append(Measure("grip", side, value, evidence_of(obs, label)))
+        grips.append(Measure("grip", side, value, record.evidence(obs, label)))
     return tuple(grips)

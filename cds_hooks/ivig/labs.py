@@ -5,31 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cds_hooks.ivig.facts import CodedFact, LabResult, pick_latest
-from cds_hooks.ivig.fhir_read import codings, dicts, quantity_value
+from cds_hooks.ivig.fhir_read import code_pairs, dicts, quantity_value
 from cds_hooks.ivig.record import Record
 from cds_hooks.ivig.rules_model import Codes, Rules
-from cds_hooks.ivig.window import evidence_of, in_window
 from cds_hooks.models import JSON
 
 
 def _lab_observations(record: Record, codes: Codes, lookback: int | None) -> list[JSON]:
     """Return the Observations coded `codes` within the lookback window."""
-    out = []
-    for obs in record.coded("Observation", codes):
-        if in_window(evidence_of(obs, "").date, record.as_of, lookback):
-            out.append(obs)
-    return out
+    return [obs for obs in record.coded("Observation", codes) if record.within(obs, lookback)]
 
 
 def extract_lab(
     record: Record, codes: Codes, units: Mapping[str, float], lookback: int | None
 ) -> LabResult | None:
     """Return the latest lab result coded `codes` (value None when its unit is not accepted)."""
-    results = [_lab_result(obs, units) for obs in _lab_observations(record, codes, lookback)]
+    results = [_lab_result(obs, units, record) for obs in _lab_observations(record, codes, lookback)]
     return pick_latest(results, lambda r: r.evidence.date)
 
 
-def _lab_result(obs: JSON, units: Mapping[str, float]) -> LabResult:
+def _lab_result(obs: JSON, units: Mapping[str, float], record: Record) -> LabResult:
     """Return one lab result in canonical units, its reference high and interpretation codes."""
     quantity = obs.get("valueQuantity")
     value = quantity_value(quantity, units)
@@ -38,9 +33,8 @@ def _lab_result(obs: JSON, units: Mapping[str, float]) -> LabResult:
         high = quantity_value(_with_unit_of(rng.get("high"), quantity), units)
         if high is not None:
             break
-    interpretation = frozenset((c.system, c.code) for c in codings(obs.get("interpretation")))
-    label = quantity_label(quantity)
-    return LabResult(value, high, interpretation, evidence_of(obs, label))
+    interpretation = frozenset(code_pairs(obs.get("interpretation")))
+    return LabResult(value, high, interpretation, record.evidence(obs, quantity_label(quantity)))
 
 
 def _with_unit_of(high: object, quantity: object) -> object:
@@ -75,8 +69,8 @@ def extract_antibody(record: Record, rules: Rules, codes: Codes) -> CodedFact | 
     """Return the latest antibody result coded `codes` (anti-GM1, anti-GM1/GalC) as its codes."""
     facts = []
     for obs in _lab_observations(record, codes, rules.thresholds.supportive_lookback_days):
-        found = codings(obs.get("interpretation")) + codings(obs.get("valueCodeableConcept"))
+        found = code_pairs(obs.get("interpretation")) + code_pairs(obs.get("valueCodeableConcept"))
         if found:
-            label = ", ".join(c.code for c in found)
-            facts.append(CodedFact(frozenset((c.system, c.code) for c in found), evidence_of(obs, label)))
+            label = ", ".join(code for _, code in found)
+            facts.append(CodedFact(frozenset(found), record.evidence(obs, label)))
     return pick_latest(facts, lambda f: f.evidence.date)

@@ -7,22 +7,26 @@ Resources of other patients and with unusable statuses are dropped here (docs/cl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
+from typing import NamedTuple
 
 from cds_hooks.chart import Chart, ChartValue, Unavailable, bundle_resources
+from cds_hooks.ivig.facts import Evidence
 from cds_hooks.ivig.fhir_read import (
     belongs_to,
-    codings,
+    code_pairs,
     dicts,
     reference_of,
     reference_target,
     relative_reference,
+    resource_date,
     usable_status,
 )
-from cds_hooks.ivig.rules_model import Code
+from cds_hooks.ivig.rules_model import Codes
+from cds_hooks.ivig.window import in_window
 from cds_hooks.models import JSON
 
 _REFERENCE_FIELDS = MappingProxyType(
@@ -34,9 +38,21 @@ _REFERENCE_FIELDS = MappingProxyType(
 )
 
 
+class _Read(NamedTuple):
+    """What a Record read once from one resource: its reference and date (the resource kept alive)."""
+
+    resource: JSON
+    reference: str
+    date: date | None
+
+
 @dataclass(frozen=True)
 class Record:
-    """One patient's usable resources, plus an index of everything seen for reference resolution."""
+    """One patient's usable resources, plus an index of everything seen for reference resolution.
+
+    Readings several extractors need (each resource's type, `code` pairs, reference and date) are
+    made once per Record, not once per extractor.
+    """
 
     patient_id: str
     as_of: date
@@ -45,26 +61,71 @@ class Record:
     patient: JSON | None = None
     unavailable: frozenset[str] = field(default_factory=frozenset)
     _by_code: dict[tuple[object, str, str], list[int]] = field(init=False, repr=False, compare=False)
+    _by_type: dict[object, tuple[JSON, ...]] = field(init=False, repr=False, compare=False)
+    _codes: dict[int, list[tuple[str, str]]] = field(init=False, repr=False, compare=False)
+    _read: dict[int, _Read] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_code: dict[tuple[object, str, str], list[int]] = {}
+        by_type: dict[object, list[JSON]] = {}
+        codes: dict[int, list[tuple[str, str]]] = {}  # by id(): the record keeps each resource alive
         for position, resource in enumerate(self.resources):
-            for code in codings(resource.get("code")):
-                slots = by_code.setdefault((resource.get("resourceType"), code.system, code.code), [])
+            rtype = resource.get("resourceType")
+            by_type.setdefault(rtype, []).append(resource)
+            codes[id(resource)] = pairs = code_pairs(resource.get("code"))
+            for system, code in pairs:
+                slots = by_code.setdefault((rtype, system, code), [])
                 if not slots or slots[-1] != position:
                     slots.append(position)
         object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_by_type", {k: tuple(v) for k, v in by_type.items()})
+        object.__setattr__(self, "_codes", codes)
+        object.__setattr__(self, "_read", {})
 
-    def of_type(self, resource_type: str) -> list[JSON]:
+    def of_type(self, resource_type: str) -> tuple[JSON, ...]:
         """Return the usable resources of one type, in record order."""
-        return [r for r in self.resources if r.get("resourceType") == resource_type]
+        return self._by_type.get(resource_type, ())
 
-    def coded(self, resource_type: str, codes: Iterable[Code]) -> list[JSON]:
+    def coded(self, resource_type: str, codes: Codes) -> list[JSON]:
         """Return the usable resources of one type whose `code` is one of `codes`, in record order."""
         positions: set[int] = set()
-        for code in codes:
-            positions.update(self._by_code.get((resource_type, code.system, code.code), ()))
+        for system, code in codes.pairs:
+            positions.update(self._by_code.get((resource_type, system, code), ()))
         return [self.resources[i] for i in sorted(positions)]
+
+    def code_pairs(self, resource: JSON) -> list[tuple[str, str]]:
+        """Return the (system, code) pairs of a resource's `code` (read once for usable resources)."""
+        pairs = self._codes.get(id(resource))
+        return pairs if pairs is not None else code_pairs(resource.get("code"))
+
+    def has_code(self, resource: JSON, codes: Codes) -> bool:
+        """Return whether a resource's `code` is one of `codes` (`fhir_read.has_code` of its `code`)."""
+        return codes.holds_any(self.code_pairs(resource))
+
+    def _reading(self, resource: JSON) -> _Read:
+        """Return the reference and date of a resource, read on first use."""
+        found = self._read.get(id(resource))
+        if found is None:
+            found = _Read(resource, reference_of(resource), resource_date(resource))
+            self._read[id(resource)] = found
+        return found
+
+    def reference(self, resource: JSON) -> str:
+        """Return 'Type/id' of a resource."""
+        return self._reading(resource).reference
+
+    def date_of(self, resource: JSON) -> date | None:
+        """Return the clinically relevant date of a resource (`fhir_read.resource_date`)."""
+        return self._reading(resource).date
+
+    def within(self, resource: JSON, lookback_days: int | None) -> bool:
+        """Return whether a resource's date lets it count as of the record (`window.in_window`)."""
+        return in_window(self.date_of(resource), self.as_of, lookback_days)
+
+    def evidence(self, resource: JSON, value: str, day: date | None = None) -> Evidence:
+        """Return the Evidence of a resource with the value read from it (dated `day` when given)."""
+        read = self._reading(resource)
+        return Evidence(read.reference, day if day is not None else read.date, value)
 
     def resolve(self, reference: str, holder: JSON | None = None) -> JSON | None:
         """Return the resource a reference names: contained in `holder` ('#id') or seen in the record."""
@@ -103,8 +164,8 @@ def read_record(
     withdrawn = _withdrawn_results(seen, patient_id)
     usable = tuple(
         r
-        for r in seen.values()
-        if belongs_to(r, patient_id) and usable_status(r) and reference_of(r) not in withdrawn
+        for ref, r in seen.items()  # keyed by reference_of(r)
+        if belongs_to(r, patient_id) and usable_status(r) and ref not in withdrawn
     )
     return Record(patient_id, as_of, usable, seen, patient, unavailable)
 
