@@ -53,10 +53,10 @@ def _finding_index(rules: Rules) -> dict[tuple[str, str], list[str]]:
 
 def _named_findings(resource: JSON, index: dict[tuple[str, str], list[str]], record: Record) -> list[str]:
     """Return the finding names a resource's code (or report conclusion) may document."""
-    # Read as one CodeableConcept each: a `code` or a report's conclusionCode given as a list names none.
-    pairs = record.code_pairs(resource) if isinstance(resource.get("code"), dict) else []
+    # As leniently as `_finding` reads them: a CodeableConcept or a list of them (conclusionCode is a list).
+    pairs = record.code_pairs(resource)
     if resource.get("resourceType") == "DiagnosticReport":
-        pairs = pairs + code_pairs([resource.get("conclusionCode")])
+        pairs = pairs + code_pairs(resource.get("conclusionCode"))
     names: list[str] = []
     for pair in pairs:
         for name in index.get(pair, ()):

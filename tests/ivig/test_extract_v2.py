@@ -154,3 +154,13 @@ def test_courses_come_from_administrations_only():
     assert assessment.course is None
     recent = assess([patient(), administration("a1", "2026-05-20")], ORDER, AS_OF, RULES)
     assert recent.outcome is None and recent.row == "3"
+
+
+def test_a_finding_in_a_report_conclusion_list_is_read():
+    # FHIR's DiagnosticReport.conclusionCode is a list; a finding coded there must count (it once did not:
+    # the list was read as one CodeableConcept, so a plexus MRI reported as hyperintense stayed unknown).
+    mri = diagnostic_report("mri-plexus", "mri-brachial-plexus", [], category="RAD")
+    mri["conclusionCode"] = [local("mri-brachial-plexus-t2-hyperintensity")]
+    found = facts_of([mri]).findings["mri_plexus"]
+    assert found.present is True
+    assert found.evidence.reference == "DiagnosticReport/mri-plexus"
