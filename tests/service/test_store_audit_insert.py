@@ -58,12 +58,12 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     opened.close()
 
 
-def _sent(store: Store, write: Any) -> list[tuple[str, Any]]:
-    """Return the (statement, parameters) pairs `write()` hands the driver."""
-    sent: list[tuple[str, Any]] = []
+def _sent(store: Store, write: Any) -> list[tuple[str, Any, bool]]:
+    """Return the (statement, parameters, executemany) triples `write()` hands the driver."""
+    sent: list[tuple[str, Any, bool]] = []
 
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
+        sent.append((statement, parameters, many))
 
     event.listen(store.engine, "before_cursor_execute", capture)
     try:
