@@ -45,7 +45,10 @@ def allowed_origin(origin: str, allowed: list[str]) -> str | None:
 
 def _with_cors(response: Response) -> Response:
     """Return `response` with CORS headers when the request's Origin is allowed."""
-    response.vary.add("Origin")
+    if "Vary" in response.headers:
+        response.vary.add("Origin")  # merged into what is there (parsing it costs more than the rest)
+    else:
+        response.headers["Vary"] = "Origin"
     origin = request.headers.get("Origin")
     if origin is None:
         return response

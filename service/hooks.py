@@ -7,7 +7,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, jsonify
+import orjson
+from flask import Blueprint, Response, current_app, jsonify
+from flask.json.provider import DefaultJSONProvider
 
 from cds_hooks.errors import CdsError
 from cds_hooks.models import CdsResponse, HookRequest
@@ -59,9 +61,38 @@ def call_service(service_id: str) -> Response:
         trace.audited = True
         _audit(rt, trace, stats, status=200, response=response, silent=silent)
     if silent:
-        return jsonify(CdsResponse().to_json())
+        return answer_json(CdsResponse().to_json())
     delivered = shape_response(response, client_profile_of(rt.config, client), lambda: str(uuid.uuid4()))
-    return jsonify(delivered.to_json())
+    return answer_json(delivered.to_json())
+
+
+# Types json.dumps leaves to Flask's `default` (orjson would write them itself): passed through to it.
+_JSON_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def answer_json(data: object) -> Response:
+    """Return the response `jsonify(data)` gives, its body written by orjson (by Flask when unsure).
+
+    Same text for what a hook answers (keys in order, compact, ASCII, a final newline). Only a float
+    nearer zero than 1e-4 is written in another notation (the same number), and NaN or an infinity as
+    null (json.dumps wrote tokens no JSON parser takes). Anything orjson refuses, text beyond printable
+    ASCII, and an indented (debug) or otherwise configured provider go to Flask's encoder.
+    """
+    provider = current_app.json
+    if type(provider) is DefaultJSONProvider and provider.ensure_ascii and _compact(provider):
+        option = _JSON_OPTIONS | (orjson.OPT_SORT_KEYS if provider.sort_keys else 0)
+        try:
+            body = orjson.dumps(data, default=provider.default, option=option)
+        except TypeError:
+            body = b""
+        if body and body.isascii() and b"\x7f" not in body:  # json.dumps escapes DEL as well
+            return current_app.response_class(body, mimetype=provider.mimetype)
+    return jsonify(data)
+
+
+def _compact(provider: DefaultJSONProvider) -> bool:
+    """Return True when Flask writes this provider's responses without indentation."""
+    return provider.compact is True or (provider.compact is None and not current_app.debug)
 
 
 def decide(

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from json.encoder import encode_basestring_ascii
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from service.store import AuditRecord
@@ -36,13 +39,26 @@ ALLOWED_FIELDS = (
 )
 
 
+# How `json.dumps` writes a value of each plain type (anything else: the line goes through json.dumps).
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii,
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _: "null",
+}
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object with only the allow-listed fields."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._second: tuple[float, str] = (math.nan, "")  # the last whole second and its ISO text
+
     def format(self, record: logging.LogRecord) -> str:
-        """Return the JSON line for `record`."""
+        """Return the JSON line for `record` (the text `json.dumps(line, default=str)` gives)."""
         line = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage() if not record.args else record.msg,
@@ -50,7 +66,31 @@ class JsonFormatter(logging.Formatter):
         for name in ALLOWED_FIELDS:
             if name in record.__dict__:
                 line[name] = record.__dict__[name]
-        return json.dumps(line, default=str)
+        return _dumps_flat(line) or json.dumps(line, default=str)
+
+    def _timestamp(self, created: float) -> str:
+        """Return `datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")`, the date and
+        time of day formatted once per second."""
+        fraction, whole = math.modf(created)
+        micros = round(fraction * 1e6)  # datetime's own rounding: half to even, carried into the second
+        if micros >= 1_000_000:
+            whole, micros = whole + 1, micros - 1_000_000
+        second, text = self._second
+        if second != whole:
+            text = datetime.fromtimestamp(whole, UTC).isoformat(timespec="seconds")[:-6]
+            self._second = (whole, text)
+        return f"{text}.{micros // 1000:03d}+00:00"
+
+
+def _dumps_flat(line: dict[str, Any]) -> str | None:
+    """Return `json.dumps(line)` for a map of plain scalars written directly, or None for any other value."""
+    parts = []
+    for name, value in line.items():
+        encode = _SCALARS.get(type(value))
+        if encode is None:
+            return None
+        parts.append(f'"{name}": {encode(value)}')
+    return "{" + ", ".join(parts) + "}"
 
 
 def configure_logging(level: str) -> None:

@@ -10,7 +10,14 @@ import os
 import time
 
 from flask import Blueprint, Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 from service.metrics import LATENCY, REQUESTS
 from service.runtime import runtime
@@ -37,15 +44,21 @@ def init_metrics(app: Flask) -> None:
     def _start() -> None:
         g.metrics_started = time.perf_counter()
 
+    # The labelled children by (route, service, status): bounded, as the label values are.
+    children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
     @app.after_request
     def _record(response: Response) -> Response:
         started = g.get("metrics_started")
         if started is None or request.path == "/metrics":
             return response
-        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        service = _service_label()
-        REQUESTS.labels(route, service, str(response.status_code)).inc()
-        LATENCY.labels(route, service).observe(time.perf_counter() - started)
+        rule = request.url_rule
+        labels = (rule.rule if rule is not None else "unmatched", _service_label(), str(response.status_code))
+        pair = children.get(labels)
+        if pair is None:
+            pair = children[labels] = (REQUESTS.labels(*labels), LATENCY.labels(*labels[:2]))
+        pair[0].inc()
+        pair[1].observe(time.perf_counter() - started)
         return response
 
     app.register_blueprint(bp)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Dialect,
     Engine,
     Integer,
     MetaData,
@@ -106,6 +108,41 @@ _INSERT_AUDIT = insert(audit_table)
 _INSERT_JTI = insert(jti_table)
 
 
+# SQLAlchemy Core's executemany builds every row's parameters anew (a dictionary per row, the statement's
+# parameter map, then each column type's bind processor), which costs more than SQLite's insert itself.
+# PreparedInsert does what that ends with, once: the same SQL text, the same positional tuples, each value
+# converted by the processor the dialect gives its column type. Positional (SQLite) only: on PostgreSQL,
+# Core batches rows into multi-row statements ("insertmanyvalues"), which is kept.
+class PreparedInsert:
+    """The INSERT of `columns` into `table` for one dialect, with its bind processors in column order."""
+
+    def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+        if compiled.positiontup is None or len(compiled.positiontup) < 2:  # itemgetter of one: no tuple
+            raise ValueError(f"{dialect.name}: no positional parameter style, or a single column")
+        self.sql = compiled.string
+        self.names: tuple[str, ...] = tuple(compiled.positiontup)
+        self._processors: list[Callable[[Any], Any] | None] = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in self.names
+        ]
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Return the driver's parameter tuples for `rows` (one mapping per row, every column present)."""
+        values_of = itemgetter(*self.names)
+        converting = [(i, p) for i, p in enumerate(self._processors) if p is not None]
+        tuples = []
+        for row in rows:
+            values = list(values_of(row))
+            for index, process in converting:
+                values[index] = process(values[index])
+            tuples.append(tuple(values))
+        return tuples
+
+    def execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert `rows` (at least one) in the connection's transaction, as Core would: one executemany."""
+        conn.exec_driver_sql(self.sql, self.parameters(rows))
+
+
 class StoreError(Exception):
     """The store could not be reached or written."""
 
@@ -149,11 +186,16 @@ class AuditRecord:
 def _audit_row(record: AuditRecord, now: datetime) -> dict[str, Any]:
     """Return the table row of one audit record (lists and maps as JSON text)."""
     row = dict(record.__dict__)
-    row["card_uuids"] = json.dumps(record.card_uuids)
-    row["cards_detail"] = None if record.cards_detail is None else json.dumps(record.cards_detail)
-    row["criteria"] = None if record.criteria is None else json.dumps(record.criteria)
+    row["card_uuids"] = _json_text(record.card_uuids)
+    row["cards_detail"] = None if record.cards_detail is None else _json_text(record.cards_detail)
+    row["criteria"] = None if record.criteria is None else _json_text(record.criteria)
     row["created_at"] = record.created_at or now
     return row
+
+
+def _json_text(value: object) -> str:
+    """Return `json.dumps(value)`, the empty list (most calls show no card) without the encoder."""
+    return "[]" if value == [] else json.dumps(value)
 
 
 def _utcnow() -> datetime:
@@ -173,6 +215,12 @@ class Store:
             else None
         )
         self._next_jti_purge = datetime.min.replace(tzinfo=UTC)
+        # SQLite: audit batches skip Core's per-row parameter building (same SQL, same driver values).
+        self._audit_insert = (
+            PreparedInsert(audit_table, [f.name for f in fields(AuditRecord)], self.engine.dialect)
+            if self.engine.dialect.name == "sqlite"
+            else None
+        )
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -275,7 +323,10 @@ class Store:
         rows = [_audit_row(r, now) for r in records]
         try:
             with self._writing() as conn:
-                conn.execute(_INSERT_AUDIT, rows)
+                if self._audit_insert is not None and rows:
+                    self._audit_insert.execute(conn, rows)
+                else:
+                    conn.execute(_INSERT_AUDIT, rows)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot store audit records: {exc.__class__.__name__}") from exc
 
