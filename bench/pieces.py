@@ -1,15 +1,16 @@
 """What each piece of the service costs above the conforming floor, measured by switching it off.
 
-    python bench/pieces.py [--calls 300] [--rounds 7] [--alg RS384]
+    python bench/pieces.py [--calls 1000] [--alg RS384]
 
-In-process (Flask test client, no HTTP), single-threaded callers, CPU time of the whole process (the
-audit writer thread included), the collector frozen after start-up as in the workers. For each hook
-call of the benchmark (no-card, card: full prefetch) it measures the floor, the service, and the
-service with one piece replaced by a no-op (or, for the decision, by its precomputed answer, so the
-response is still shaped and encoded); a piece's cost is what switching it off saves. Rounds alternate
-every variant, and the median over rounds is reported, because this machine's speed drifts by a third
-from minute to minute. What is left (service - floor - the pieces) is the rest of our request path:
-Flask routing and request objects, the hook request parse, the call trace, the audit record's fields.
+In-process (Flask test client, no HTTP), CPU time of the process, the collector frozen after start-up as
+in the workers. For each hook call of the benchmark (no-card, card: full prefetch) it measures the
+floor, the service, and the service with one piece replaced by a no-op (or, for the decision, by its
+precomputed answer, so the response is still shaped and encoded); a piece's cost is what switching it
+off saves. The variants take turns call by call, because this machine's speed drifts by a third from
+minute to minute, and each cost is a mean over `--calls` calls. The audit records' batched write (the
+writer thread's work) is priced apart, per record. What is left (service - floor - the pieces) is the
+rest of our request path: Flask routing and request objects, the hook request parse, the call trace,
+building the audit record, the response's shaping and JSON.
 
 A measurement tool, not a test: the replacements here would be wrong in the service.
 """
@@ -69,13 +70,6 @@ def _no_log_line(_app: Flask, stack: contextlib.ExitStack) -> None:
     _replace(stack, hooks, "log_hook_call", lambda *_a, **_k: None)
 
 
-def _no_audit_write(app: Flask, stack: contextlib.ExitStack) -> None:
-    from service.runtime import Runtime
-
-    runtime: Runtime = app.extensions["ivig_cds"]
-    _replace(stack, runtime.audit, "record", lambda *_a, **_k: None)
-
-
 def _no_flask_hooks(app: Flask, stack: contextlib.ExitStack) -> None:
     for funcs in (app.before_request_funcs, app.after_request_funcs):
         saved = dict(funcs)
@@ -124,30 +118,26 @@ def service_app(client: BenchClient, workdir: Path) -> Flask:
 
 
 class Caller:
-    """Posts one body with fresh tokens to an app and measures process CPU per call."""
+    """Posts one body with fresh tokens to an app and measures the process CPU of each call."""
 
     def __init__(self, body: bytes, tokens: Iterator[str]) -> None:
         self._body = body
         self._tokens = tokens
 
-    def cpu_ms(self, app: Flask, calls: int) -> float:
-        """Return the mean process CPU milliseconds of `calls` calls (each must answer 200), their audit
-        records written: each variant pays for its own audit writes, not for the previous one's."""
+    def cpu_ms(self, app: Flask) -> float:
+        """Return the process CPU milliseconds of one call (which must answer 200)."""
         client = app.test_client()
         started = time.process_time()
-        for _ in range(calls):
-            response = client.post(
-                SERVICE_PATH,
-                data=self._body,
-                content_type="application/json",
-                headers={"Authorization": f"Bearer {next(self._tokens)}"},
-            )
-            if response.status_code != 200:
-                raise RuntimeError(f"answered {response.status_code}: {response.data[:200]!r}")
-        runtime = app.extensions.get("ivig_cds")
-        if runtime is not None:
-            runtime.audit.flush()
-        return (time.process_time() - started) / calls * 1000
+        response = client.post(
+            SERVICE_PATH,
+            data=self._body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {next(self._tokens)}"},
+        )
+        used = time.process_time() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"answered {response.status_code}: {response.data[:200]!r}")
+        return used * 1000
 
 
 @contextlib.contextmanager
@@ -159,16 +149,38 @@ def switched_off(app: Flask, patches: list[Patch]) -> Iterator[None]:
         yield
 
 
+def audit_write_ms(records: list[Any], workdir: Path, batch: int = 50, repeats: int = 21) -> float:
+    """Return the median CPU milliseconds per record of writing `records` in batches, as the writer thread
+    does (service.audit.AuditTrail: a batch every 0.2 s; 50 is a worker's 0.2 s at 250 calls/s)."""
+    from service.store import Store
+
+    store = Store(f"sqlite:///{workdir}/audit.sqlite3")
+    store.create_schema()
+    rows = (records * (batch // max(1, len(records)) + 1))[:batch]
+    costs = []
+    for _ in range(repeats):
+        started = time.process_time()
+        store.save_audit_batch(rows)
+        costs.append((time.process_time() - started) / len(rows) * 1000)
+    store.close()
+    return statistics.median(costs)
+
+
 def measure(scenario_key: str, client: BenchClient, pool: TokenPool, args: argparse.Namespace) -> None:
-    """Print the floor, the service and each piece's cost for one benchmark scenario."""
+    """Print the floor, the service and each piece's cost for one benchmark scenario.
+
+    Variants take turns call by call (floor, service, service less each piece, again), so the machine's
+    drift hits them alike, and each variant's cost is its mean over `args.calls` calls. Audit records are
+    kept in memory during the calls (the writer thread's batches would land on whichever call runs) and
+    their batched write is priced separately, per record, then added to the service's cost.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="ivig-cds-pieces-"))
     scenario = next(s for s in BENCH_SCENARIOS if s.key == scenario_key)
     body = json.dumps(build_body(scenario, build_prefetch(load_rules(None)), "")).encode()
     answers: dict[str, Any] = {}
     pieces = [
-        Piece("body shape check (depth, element count)", _no_shape_check),
+        Piece("body limits check (depth, element count)", _no_shape_check),
         Piece("decision (scope, record, facts, criteria, card)", _precomputed_decision(answers)),
-        Piece("audit write (queue, batched INSERT)", _no_audit_write),
         Piece("log line", _no_log_line),
         Piece("Flask before/after hooks (metrics, CORS)", _no_flask_hooks),
     ]
@@ -182,46 +194,49 @@ def measure(scenario_key: str, client: BenchClient, pool: TokenPool, args: argpa
         )
     )
     service = service_app(client, workdir)
-    per_round = args.calls * (len(pieces) + 2)
-    tokens = iter(
-        pool.write_slice(f"pieces-{scenario_key}", per_round * (args.rounds + 1), workdir / "t")
-        .read_text()
-        .split()
-    )
+    count = args.calls * (len(pieces) + 2) + 200
+    tokens = iter(pool.write_slice(f"pieces-{scenario_key}", count, workdir / "t").read_text().split())
     caller = Caller(body, tokens)
-    with switched_off(service, [_record_decision(answers)]):
-        caller.cpu_ms(service, args.calls)  # warm-up, and the decision's own answer for this body
-    caller.cpu_ms(floor, args.calls)
-    gc.collect()
-    gc.freeze()
-    runs: dict[str, list[float]] = {}
-    for _ in range(args.rounds):
-        runs.setdefault("floor", []).append(caller.cpu_ms(floor, args.calls))
-        runs.setdefault("service", []).append(caller.cpu_ms(service, args.calls))
-        for piece in pieces:
-            with switched_off(service, [piece.switch_off]):
-                runs.setdefault(piece.name, []).append(caller.cpu_ms(service, args.calls))
-    best = {name: statistics.median(values) for name, values in runs.items()}
-    above = best["service"] - best["floor"]
+    kept: list[Any] = []
+    with contextlib.ExitStack() as keep:
+        _replace(keep, service.extensions["ivig_cds"].audit, "record", kept.append)
+        with switched_off(service, [_record_decision(answers)]):
+            for _ in range(100):  # warm-up, and the decision's own answer for this body
+                caller.cpu_ms(service)
+                caller.cpu_ms(floor)
+        gc.collect()
+        gc.freeze()
+        variants: list[tuple[str, Flask, list[Patch]]] = [("floor", floor, []), ("service", service, [])]
+        variants += [(piece.name, service, [piece.switch_off]) for piece in pieces]
+        spent = dict.fromkeys([name for name, _, _ in variants], 0.0)
+        for _ in range(args.calls):
+            for name, app, patches in variants:
+                with switched_off(app, patches):
+                    spent[name] += caller.cpu_ms(app)
+        gc.unfreeze()
+    cost = {name: total / args.calls for name, total in spent.items()}
+    audit = audit_write_ms(kept, workdir)
+    service_ms = cost["service"] + audit
+    above = service_ms - cost["floor"]
     print(
-        f"\n{client.alg} {scenario_key}: floor {best['floor']:.3f} ms, service {best['service']:.3f} ms "
-        f"({best['service'] / best['floor']:.2f}x the floor; {above:.3f} ms above it)"
+        f"\n{client.alg} {scenario_key}: floor {cost['floor']:.3f} ms, service {service_ms:.3f} ms "
+        f"({service_ms / cost['floor']:.2f}x the floor; {above:.3f} ms above it)"
     )
     print("| piece | ms per call | share of the service's cost above the floor |")
     print("|---|---:|---:|")
-    rest = above
+    rest = above - audit
+    print(f"| audit write (batched INSERT, priced in batches of 50) | {audit:.3f} | {audit / above:.0%} |")
     for piece in pieces:
-        cost = best["service"] - best[piece.name]
-        rest -= cost
-        print(f"| {piece.name} | {cost:.3f} | {cost / above:.0%} |")
+        saved = cost["service"] - cost[piece.name]
+        rest -= saved
+        print(f"| {piece.name} | {saved:.3f} | {saved / above:.0%} |")
     print(f"| the rest of our request path | {rest:.3f} | {rest / above:.0%} |")
 
 
 def main() -> None:
     """Measure both benchmark scenarios with full prefetch."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=100, help="calls per variant and round")
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=1000, help="calls per variant (they take turns)")
     parser.add_argument("--alg", default="RS384", choices=["RS384", "ES384"])
     parser.add_argument(
         "--token-cache", type=Path, default=Path(tempfile.gettempdir()) / "ivig-cds-bench-tokens"
