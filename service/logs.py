@@ -1,8 +1,8 @@
 """Structured logs: JSON lines with a fixed allow-list of fields, so no identifier, body or token slips in.
 
-The message is the call's literal text: `%`-arguments are never interpolated (gunicorn's
-"Error handling request %s" would otherwise carry the URL and its query), and exception info and
-stack traces are dropped.
+The message is the call's literal text: `%`-arguments are interpolated only when every one is an integer
+(gunicorn's "Worker exiting (pid: %s)"), never otherwise (its "Error handling request %s" would carry
+the URL and its query), and exception info and stack traces are dropped.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class JsonFormatter(logging.Formatter):
             "ts": self._timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage() if not record.args else record.msg,
+            "msg": message_text(record),
         }
         for name in ALLOWED_FIELDS:
             if name in record.__dict__:
@@ -91,6 +91,18 @@ def _dumps_flat(line: dict[str, Any]) -> str | None:
             return None
         parts.append(f'"{name}": {encode(value)}')
     return "{" + ", ".join(parts) + "}"
+
+
+def message_text(record: logging.LogRecord) -> str:
+    """Return a record's message: interpolated when it has no arguments or only integer ones (pids, exit
+    codes, counts), else its literal text, so that no string argument (a URL, a header) reaches a line."""
+    args = record.args
+    if not args or (isinstance(args, tuple) and all(type(a) is int for a in args)):
+        try:
+            return record.getMessage()
+        except (TypeError, ValueError):
+            return str(record.msg)
+    return str(record.msg)
 
 
 def configure_logging(level: str) -> None:

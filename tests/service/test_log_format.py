@@ -76,3 +76,19 @@ def test_fields_outside_the_allow_list_are_dropped() -> None:
         "msg": "hook call %s",
         "event": "hook-call",
     }
+
+
+def test_integer_arguments_are_filled_in_and_others_never() -> None:
+    # gunicorn logs "Worker exiting (pid: %s)" with the pid as an argument: without it the line says
+    # nothing useful. A string argument (gunicorn's "Error handling request %s" passes the URL) is never
+    # interpolated, so no URL or query string reaches a log line.
+    def line(message: str, args: tuple[object, ...]) -> dict[str, Any]:
+        record = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1, message, args, None)
+        return dict(json.loads(JsonFormatter().format(record)))
+
+    assert line("Worker exiting (pid: %s)", (4242,))["msg"] == "Worker exiting (pid: 4242)"
+    assert line("Error handling request %s", ("/cds-services/x?patient=123",))["msg"] == (
+        "Error handling request %s"
+    )
+    assert line("Worker %s exited with %s", (4242, True))["msg"] == "Worker %s exited with %s"
+    assert line("broken %d %d", (1,))["msg"] == "broken %d %d"
