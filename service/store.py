@@ -10,17 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
     Connection,
-    DateTime,
     Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     create_engine,
     delete,
     event,
@@ -34,70 +25,13 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, InternalError, Operat
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from cds_hooks.models import Feedback
+from service.store_feedback import feedback_export, feedback_row
 from service.store_insert import PreparedInsert
 from service.store_lock import WriteLock, sqlite_file_path, sqlite_lock_path
+from service.store_schema import audit_table, feedback_table, jti_table, metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 15000  # how long a write waits for another's lock before failing (PostgreSQL too)
 JTI_PURGE_INTERVAL_SECONDS = 60  # expired replay-cache entries are deleted at most this often per process
-
-metadata = MetaData()
-
-feedback_table = Table(
-    "feedback",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("service_id", String(128), nullable=False),
-    Column("card_uuid", String(128), nullable=False),
-    Column("outcome", String(16), nullable=False),
-    Column("accepted_suggestions", Text, nullable=False),
-    Column("override_system", String(256)),
-    Column("override_code", String(128)),
-    Column("override_display", String(512)),
-    Column("user_comment", Text),
-    Column("outcome_timestamp", String(64), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    # Added after v1 (nullable; service.store_upgrade adds them to an existing store):
-    Column("override_reasons", Text),  # JSON list of every reason when a client sent several
-    Column("client_issuer", String(512)),
-    Column("tenant", String(128)),
-    UniqueConstraint("service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_once"),
-)
-
-audit_table = Table(
-    "audit",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("service_id", String(128), nullable=False),
-    Column("hook_instance", String(64), nullable=False),
-    Column("status", Integer, nullable=False),
-    Column("outcome", String(64)),
-    Column("card_uuids", Text, nullable=False),
-    Column("rules_version", String(64)),
-    Column("duration_ms", Integer, nullable=False),
-    Column("patient_pseudonym", String(64)),
-    Column("client_issuer", String(512)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    # Added after v1 (nullable; service.store_upgrade adds them to an existing store):
-    Column("hook", String(64)),
-    Column("tenant", String(128)),
-    Column("silent", Boolean),  # shadow mode: the card was built and audited, not shown
-    Column("reason", String(64)),  # reason code of a refused call (never a token or patient id)
-    Column("fhir_reads", Integer),
-    Column("fhir_failures", Integer),
-    Column("from_prefetch", Integer),
-    Column("token_used", Boolean),  # fhirAuthorization was given
-    Column("cards_detail", Text),  # JSON: per card uuid, outcome, indicator, suggestion labels
-    Column("criteria", Text),  # JSON: criterion id -> status of the assessment (no evidence)
-)
-
-jti_table = Table(
-    "seen_jti",
-    metadata,
-    Column("issuer", String(512), primary_key=True),
-    Column("jti", String(256), primary_key=True),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-)
-
 
 # The PostgreSQL advisory lock every process takes to create or upgrade the schema ("ivigcds" in hex).
 _SCHEMA_LOCK_KEY = 0x69766967636473
@@ -257,7 +191,7 @@ class Store:
         new = 0
         with self._writing() as conn:
             for item in items:
-                row = _feedback_row(service_id, item) | {"client_issuer": client[0], "tenant": client[1]}
+                row = feedback_row(service_id, item) | {"client_issuer": client[0], "tenant": client[1]}
                 if received_at is not None:
                     row["received_at"] = received_at
                 try:
@@ -275,7 +209,7 @@ class Store:
             query = query.where(feedback_table.c.received_at >= since)
         with self.engine.connect() as conn:
             for row in conn.execute(query).mappings():
-                yield _feedback_export(row)
+                yield feedback_export(row)
 
     def save_audit(self, record: AuditRecord) -> None:
         """Append one audit record."""
@@ -327,71 +261,6 @@ class Store:
         """Delete expired token ids; return how many."""
         with self._writing() as conn:
             return conn.execute(delete(jti_table).where(jti_table.c.expires_at < _utcnow())).rowcount
-
-
-def _feedback_row(service_id: str, item: Feedback) -> dict[str, Any]:
-    """Return the table row for one feedback item."""
-    reason = item.override_reason
-    coding = reason.reason if reason else None
-    return {
-        "service_id": service_id,
-        "card_uuid": item.card,
-        "outcome": item.outcome,
-        "accepted_suggestions": json.dumps(list(item.accepted_suggestions)),
-        "override_system": coding.system if coding else None,
-        "override_code": coding.code if coding else None,
-        "override_display": coding.display if coding else None,
-        "user_comment": reason.user_comment if reason else None,
-        "override_reasons": _reasons_json(item),
-        "outcome_timestamp": item.outcome_timestamp,
-        "received_at": _utcnow(),
-    }
-
-
-def _reasons_json(item: Feedback) -> str | None:
-    """Return every override reason as JSON when there are several (one fits the single columns)."""
-    if len(item.override_reasons) < 2:
-        return None
-    return json.dumps(
-        [
-            {
-                "system": r.reason.system if r.reason else None,
-                "code": r.reason.code if r.reason else None,
-                "display": r.reason.display if r.reason else None,
-                "userComment": r.user_comment,
-            }
-            for r in item.override_reasons
-        ]
-    )
-
-
-def _feedback_export(row: Any) -> dict[str, Any]:
-    """Return one feedback row as the export's JSON object."""
-    received = row["received_at"]
-    if received.tzinfo is None:
-        received = received.replace(tzinfo=UTC)
-    reason = {
-        k: v
-        for k, v in {
-            "system": row["override_system"],
-            "code": row["override_code"],
-            "display": row["override_display"],
-            "userComment": row["user_comment"],
-        }.items()
-        if v is not None
-    }
-    record = {
-        "serviceId": row["service_id"],
-        "card": row["card_uuid"],
-        "outcome": row["outcome"],
-        "acceptedSuggestions": json.loads(row["accepted_suggestions"]),
-        "overrideReason": reason,
-        "outcomeTimestamp": row["outcome_timestamp"],
-        "receivedAt": received.isoformat(),
-    }
-    if not reason:
-        del record["overrideReason"]
-    return record
 
 
 def _create_engine(url: str) -> Engine:

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, delete, insert, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.store import SQLITE_BUSY_TIMEOUT_MS, Store, jti_table
+from service.store import SQLITE_BUSY_TIMEOUT_MS, Store
+from service.store_schema import jti_table
 
 PROBE_ISSUER = "urn:ivig-cds:readiness-probe"  # never a client's issuer (those are URLs)
 PROBE_TIMEOUT_SECONDS = 1.0

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from service.store import Store, audit_table, feedback_table
+from service.store import Store
+from service.store_schema import audit_table, feedback_table
 
 
 @dataclass(frozen=True)
