@@ -56,17 +56,7 @@ def code_pairs(concepts: Any) -> list[tuple[str, str]]:
 
 def has_code(concepts: Any, codes: Codes) -> bool:
     """Return whether any coding of `concepts` is one of `codes` (system and code)."""
-    wanted = codes.pairs
-    for concept in concepts if isinstance(concepts, list) else (concepts,):
-        if not isinstance(concept, dict):
-            continue
-        found = concept.get("coding")
-        for coding in found if isinstance(found, list) else (found,):
-            if isinstance(coding, dict):
-                system, code = coding.get("system"), coding.get("code")
-                if isinstance(system, str) and isinstance(code, str) and (system, code) in wanted:
-                    return True
-    return False
+    return not codes.pairs.isdisjoint(code_pairs(concepts))
 
 
 def parse_date(value: Any) -> date | None:
