@@ -56,7 +56,7 @@ def code_pairs(concepts: Any) -> list[tuple[str, str]]:
 
 def has_code(concepts: Any, codes: Codes) -> bool:
     """Return whether any coding of `concepts` is one of `codes` (system and code)."""
-    return not codes.pairs.isdisjoint(code_pairs(concepts))
+    return codes.holds_any(code_pairs(concepts))
 
 
 def parse_date(value: Any) -> date | None:
